@@ -1,0 +1,35 @@
+/* SAML 2.0 metadata, read and written with libxml2 under a hardened parser: no DTD,
+ * no entities, no network, bounded size and depth. */
+#ifndef IDT_SAML_H
+#define IDT_SAML_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+#include "idt_error.h"
+
+typedef struct idt_saml_idp {
+    const char *entity_id;        /* EntityDescriptor/@entityID */
+    const char *sso_url;          /* IDPSSODescriptor/SingleSignOnService/@Location,
+                                     HTTP-Redirect binding first, then HTTP-POST */
+    apr_array_header_t *certs_b64; /* const char *: base64 DER of each signing KeyDescriptor
+                                      (use="signing" or no use attribute), in document
+                                      order, whitespace removed */
+} idt_saml_idp;
+
+/* Parses IdP metadata: an md:EntityDescriptor (or an md:EntitiesDescriptor holding
+ * exactly one) with an md:IDPSSODescriptor. IDT_E_XML for malformed XML, a DOCTYPE
+ * (hence entity tricks and XXE), depth beyond 64, or a document without an
+ * entityID, a SingleSignOnService or a signing certificate; messages never quote
+ * more than the element or attribute name. */
+idt_error *idt_saml_idp_parse(apr_pool_t *p, const char *xml, apr_size_t len,
+                              idt_saml_idp **out);
+
+/* Builds SP metadata (md:EntityDescriptor with an SPSSODescriptor,
+ * AuthnRequestsSigned="true", one KeyDescriptor use="signing" holding cert_b64 and
+ * one AssertionConsumerService HTTP-POST at acs_url), serialised as UTF-8 with an
+ * XML declaration. Values are escaped by libxml2. */
+idt_error *idt_saml_sp_metadata(apr_pool_t *p, const char *entity_id, const char *acs_url,
+                                const char *cert_b64, const char **xml_out);
+
+#endif

@@ -1,0 +1,66 @@
+/* X.509 certificates, signing keys and private keys at rest (OpenSSL). Every
+ * OpenSSL object made here is freed by a cleanup on the pool it was made in. */
+#ifndef IDT_X509_H
+#define IDT_X509_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "idt_error.h"
+
+typedef struct idt_cert {
+    X509 *x509;
+    const unsigned char *der;
+    apr_size_t der_len;
+    const char *pem;            /* PEM, "\n" line ends, ends with "\n" */
+    const char *subject;        /* RFC 2253, e.g. "CN=idp.example.com,O=Example" */
+    const char *issuer;         /* RFC 2253 */
+    const char *serial_dec;     /* serial number, decimal */
+    const char *serial_hex;     /* serial number, upper-case hex, no separators */
+    int serial_fits_int64;      /* 1 when serial_int64 holds the serial */
+    apr_int64_t serial_int64;
+    apr_int64_t not_before_ms;  /* milliseconds since the epoch */
+    apr_int64_t not_after_ms;
+    const char *sig_alg;        /* Java-style name: SHA256withRSA, SHA384withECDSA, ... */
+    const char *public_key_b64; /* DER SubjectPublicKeyInfo, base64, one line */
+    int version;                /* 1, 2 or 3 */
+    const char *sha256_hex;     /* fingerprint of der, lower-case hex */
+} idt_cert;
+
+/* Parses what a user pasted: exactly one PEM certificate ("\n" or "\r\n" line ends,
+ * surrounding whitespace allowed) or bare base64 of a DER certificate (whitespace
+ * allowed, as in SAML metadata). Errors:
+ *   IDT_E_PRIVATE_KEY  the input holds any "PRIVATE KEY" PEM block, or DER that parses
+ *                      as a private key; the message never quotes the input
+ *   IDT_E_CERT_CHAIN   more than one certificate
+ *   IDT_E_CERT_DECODE  anything else that is not one certificate
+ * The message never quotes the input. Expiry is not checked here. */
+idt_error *idt_cert_parse(apr_pool_t *p, const char *input, apr_size_t len, idt_cert **out);
+
+/* Wraps DER bytes; IDT_E_CERT_DECODE when they are not one certificate. */
+idt_error *idt_cert_from_der(apr_pool_t *p, const unsigned char *der, apr_size_t len,
+                             idt_cert **out);
+
+/* pem with every line ending in "\r\n" and no line end after the END line, the form
+ * of the Identity Center examples. */
+const char *idt_pem_crlf(apr_pool_t *p, const char *pem);
+
+/* Base64 of der on one line (as in SAML metadata X509Certificate). */
+const char *idt_cert_b64(apr_pool_t *p, const idt_cert *c);
+
+/* Makes a new RSA key of bits bits and a self-signed SHA-256 certificate for it with
+ * subject CN=cn, a random 128-bit serial, valid from now minus one minute for days
+ * days, basicConstraints CA:FALSE, keyUsage digitalSignature. */
+idt_error *idt_selfsigned_new(apr_pool_t *p, const char *cn, int bits, int days,
+                              idt_cert **cert, EVP_PKEY **key);
+
+/* Private keys at rest: PKCS#8 PEM encrypted with AES-256-CBC under passphrase
+ * (PBKDF2, OpenSSL's defaults), readable with `openssl pkey -passin`. */
+idt_error *idt_key_encrypt(apr_pool_t *p, EVP_PKEY *key, const char *passphrase,
+                           const char **pem_out);
+idt_error *idt_key_decrypt(apr_pool_t *p, const char *pem, const char *passphrase,
+                           EVP_PKEY **key);
+
+#endif
