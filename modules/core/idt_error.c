@@ -34,6 +34,7 @@ idt_error *idt_err(apr_pool_t *p, idt_kind kind, const char *fmt, ...)
     e->msg = apr_pvsprintf(p, fmt, ap);
     va_end(ap);
     e->kind = kind;
+    e->detail = NULL;
     e->status = idt_kind_status(kind);
     return e;
 }

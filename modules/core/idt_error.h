@@ -26,7 +26,8 @@ typedef enum {
 typedef struct idt_error {
     idt_kind kind;
     int status;      /* HTTP status that goes with kind */
-    const char *msg; /* safe to show to the client: never holds a secret */
+    const char *msg;    /* safe to show to the client: never holds a secret */
+    const char *detail; /* for the error log only (e.g. the database's message); may be NULL */
 } idt_error;
 
 /* Makes an error of kind with a printf-style message, allocated from p. */

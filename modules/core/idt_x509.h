@@ -35,8 +35,11 @@ typedef struct idt_cert {
  *   IDT_E_PRIVATE_KEY  the input holds any "PRIVATE KEY" PEM block, or DER that parses
  *                      as a private key; the message never quotes the input
  *   IDT_E_CERT_CHAIN   more than one certificate
- *   IDT_E_CERT_DECODE  anything else that is not one certificate
- * The message never quotes the input. Expiry is not checked here. */
+ *   IDT_E_CERT_DECODE  anything else that is not one certificate (including text
+ *                      before BEGIN or after END, PEM headers, other PEM blocks, NUL
+ *                      bytes, DER with trailing bytes, input over 1 MiB)
+ * The message never quotes the input. Expiry is not checked here. len is
+ * authoritative: input need not be NUL-terminated. */
 idt_error *idt_cert_parse(apr_pool_t *p, const char *input, apr_size_t len, idt_cert **out);
 
 /* Wraps DER bytes; IDT_E_CERT_DECODE when they are not one certificate. */
@@ -52,12 +55,16 @@ const char *idt_cert_b64(apr_pool_t *p, const idt_cert *c);
 
 /* Makes a new RSA key of bits bits and a self-signed SHA-256 certificate for it with
  * subject CN=cn, a random 128-bit serial, valid from now minus one minute for days
- * days, basicConstraints CA:FALSE, keyUsage digitalSignature. */
+ * days, basicConstraints CA:FALSE, keyUsage digitalSignature (both critical).
+ * IDT_E_BAD_REQUEST for a cn that is empty, not UTF-8 or over 64 characters, bits
+ * outside 2048..16384 or days outside 1..36500; IDT_E_INTERNAL if OpenSSL fails. */
 idt_error *idt_selfsigned_new(apr_pool_t *p, const char *cn, int bits, int days,
                               idt_cert **cert, EVP_PKEY **key);
 
 /* Private keys at rest: PKCS#8 PEM encrypted with AES-256-CBC under passphrase
- * (PBKDF2, OpenSSL's defaults), readable with `openssl pkey -passin`. */
+ * (PBKDF2, OpenSSL's defaults), readable with `openssl pkey -passin`. Decryption
+ * refuses a PEM that is not an ENCRYPTED PRIVATE KEY; a wrong passphrase or damaged
+ * key is IDT_E_INTERNAL. The key is freed with p. */
 idt_error *idt_key_encrypt(apr_pool_t *p, EVP_PKEY *key, const char *passphrase,
                            const char **pem_out);
 idt_error *idt_key_decrypt(apr_pool_t *p, const char *pem, const char *passphrase,

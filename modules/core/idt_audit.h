@@ -1,0 +1,19 @@
+/* The audit trail: one row per change, written in the change's own transaction. */
+#ifndef IDT_AUDIT_H
+#define IDT_AUDIT_H
+
+#include "idt_db.h"
+
+typedef struct idt_actor {
+    const char *user;       /* authenticated user, or NULL */
+    const char *request_id; /* mod_unique_id's id */
+    const char *client_ip;
+} idt_actor;
+
+/* Records action (e.g. "saml_certificate.activate") on object_type/object_id, with an
+ * optional JSON detail text that never holds a secret. Must run inside the change's
+ * transaction. */
+idt_error *idt_audit(idt_db *db, const idt_actor *who, const char *action,
+                     const char *object_type, const char *object_id, const char *detail_json);
+
+#endif

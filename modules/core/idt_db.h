@@ -1,0 +1,40 @@
+/* Repository access over a libpq connection that mod_dbd lends for one request.
+ * Parameters are always bound; results are cleared by a cleanup on the request pool. */
+#ifndef IDT_DB_H
+#define IDT_DB_H
+
+#include <apr_pools.h>
+#include <libpq-fe.h>
+
+#include "idt_error.h"
+
+typedef struct idt_db {
+    PGconn *conn;
+    apr_pool_t *pool;
+    int in_tx;
+} idt_db;
+
+idt_db *idt_db_wrap(apr_pool_t *p, PGconn *conn);
+
+/* Runs sql with n text parameters (NULL entries are SQL NULL). The result (tuples
+ * or command) is owned by db->pool. Outside a transaction, a statement that fails
+ * because the server went away is retried once on a reset connection, so a pool of
+ * connections recovers after a database restart without failing requests.
+ * Errors: IDT_E_UNAVAILABLE when the server cannot be reached; IDT_E_CONFLICT on a
+ * unique or foreign-key violation; IDT_E_INTERNAL otherwise. The database's own
+ * message goes to err->detail, for the log, never to the client. */
+idt_error *idt_db_exec(idt_db *db, PGresult **res, const char *sql, int n,
+                       const char *const *params);
+
+/* One write request is one transaction. */
+idt_error *idt_db_begin(idt_db *db);
+idt_error *idt_db_commit(idt_db *db);
+void idt_db_rollback(idt_db *db);
+
+/* The highest migration recorded in idtrust.schema_version (0 when none). */
+idt_error *idt_db_schema_version(idt_db *db, int *version);
+
+/* Value of row, col, or NULL when it is SQL NULL. */
+const char *idt_db_value(const PGresult *res, int row, int col);
+
+#endif

@@ -1,0 +1,106 @@
+#include "idt_json.h"
+
+#include <apr_strings.h>
+#include <string.h>
+
+static apr_status_t json_cleanup(void *data)
+{
+    json_decref((json_t *)data);
+    return APR_SUCCESS;
+}
+
+json_t *idt_json_own(apr_pool_t *p, json_t *j)
+{
+    if (j) apr_pool_cleanup_register(p, j, json_cleanup, apr_pool_cleanup_null);
+    return j;
+}
+
+int idt_json_depth(const char *buf, apr_size_t len)
+{
+    int depth = 0, max = 0, in_str = 0;
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        char c = buf[i];
+        if (in_str) {
+            if (c == '\\') i++;
+            else if (c == '"') in_str = 0;
+        }
+        else if (c == '"') in_str = 1;
+        else if (c == '{' || c == '[') {
+            if (++depth > max) max = depth;
+        }
+        else if (c == '}' || c == ']') depth--;
+    }
+    return max;
+}
+
+idt_error *idt_json_parse_object(apr_pool_t *p, const char *buf, apr_size_t len,
+                                 int max_depth, json_t **out)
+{
+    json_error_t jerr;
+    json_t *j;
+
+    *out = NULL;
+    if (len == 0) return idt_err(p, IDT_E_BAD_REQUEST, "the request body is empty; a JSON object is expected");
+    if (idt_json_depth(buf, len) > max_depth)
+        return idt_err(p, IDT_E_BAD_REQUEST, "JSON nesting is deeper than %d levels", max_depth);
+    j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!j)
+        return idt_err(p, IDT_E_BAD_REQUEST, "malformed JSON at line %d, column %d: %s", jerr.line,
+                       jerr.column, jerr.text);
+    idt_json_own(p, j);
+    if (!json_is_object(j)) return idt_err(p, IDT_E_BAD_REQUEST, "a JSON object is expected");
+    *out = j;
+    return NULL;
+}
+
+const char *idt_json_dump(apr_pool_t *p, const json_t *j, size_t flags)
+{
+    char *s;
+    const char *r;
+
+    if (!j) return NULL;
+    s = json_dumps(j, flags);
+    if (!s) return NULL;
+    r = apr_pstrdup(p, s);
+    free(s);
+    return r;
+}
+
+idt_error *idt_json_string(apr_pool_t *p, const json_t *obj, const char *key, int required,
+                           apr_size_t maxlen, const char **out)
+{
+    json_t *v = json_object_get(obj, key);
+
+    *out = NULL;
+    if (!v || json_is_null(v)) {
+        if (required) return idt_err(p, IDT_E_BAD_REQUEST, "%s is required", key);
+        return NULL;
+    }
+    if (!json_is_string(v)) return idt_err(p, IDT_E_BAD_REQUEST, "%s must be a string", key);
+    if (json_string_length(v) == 0) return idt_err(p, IDT_E_BAD_REQUEST, "%s must not be empty", key);
+    if (json_string_length(v) > maxlen)
+        return idt_err(p, IDT_E_BAD_REQUEST, "%s is longer than %" APR_SIZE_T_FMT " bytes", key, maxlen);
+    if (memchr(json_string_value(v), '\0', json_string_length(v)))
+        return idt_err(p, IDT_E_BAD_REQUEST, "%s must not contain NUL characters", key);
+    *out = apr_pstrmemdup(p, json_string_value(v), json_string_length(v));
+    return NULL;
+}
+
+idt_error *idt_json_only(apr_pool_t *p, const json_t *obj, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach((json_t *)obj, key, v) {
+        const char *const *a;
+        int known = 0;
+        for (a = allowed; *a; a++)
+            if (!strcmp(*a, key)) known = 1;
+        if (!known && strlen(key) <= 64)
+            return idt_err(p, IDT_E_BAD_REQUEST, "unknown member \"%s\"", key);
+        if (!known) return idt_err(p, IDT_E_BAD_REQUEST, "unknown member with a long name");
+    }
+    return NULL;
+}

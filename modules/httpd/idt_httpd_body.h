@@ -1,0 +1,24 @@
+/* The one body reader: content type, size (LimitRequestBody, capped) and JSON depth. */
+#ifndef IDT_HTTPD_BODY_H
+#define IDT_HTTPD_BODY_H
+
+#include <httpd.h>
+#include <jansson.h>
+
+#include "idt_error.h"
+
+/* Cap on a body when LimitRequestBody leaves it unlimited. */
+#define IDT_BODY_DEFAULT_MAX (1024 * 1024)
+/* JSON deeper than this is refused before it is parsed. */
+#define IDT_JSON_MAX_DEPTH 32
+
+/* Reads the whole body, at most LimitRequestBody bytes (IDT_BODY_DEFAULT_MAX when
+ * unset): IDT_E_TOO_LARGE beyond, whether announced by Content-Length or found while
+ * reading a chunked body. The buffer is NUL-terminated and owned by r->pool. */
+idt_error *idt_httpd_read_body(request_rec *r, const char **buf, apr_size_t *len);
+
+/* Reads a JSON object body: IDT_E_MEDIA_TYPE unless Content-Type is
+ * application/json (any parameters, any case), then idt_json_parse_object. */
+idt_error *idt_httpd_read_json(request_rec *r, json_t **out);
+
+#endif

@@ -1,0 +1,25 @@
+/* Request ids and the edge where errors are logged and rendered. */
+#ifndef IDT_HTTPD_ERROR_H
+#define IDT_HTTPD_ERROR_H
+
+#include <httpd.h>
+#include <http_log.h>
+
+#include "idt_error.h"
+
+/* mod_unique_id's UNIQUE_ID (kept across ErrorDocument redirects), or r->log_id. */
+const char *idt_httpd_request_id(request_rec *r);
+
+/* Logs e once: 5xx at error level with err->detail, 4xx at info level; the line
+ * carries the request id and the module's message tag. Never logs request bodies. */
+void idt_httpd_log_error(request_rec *r, int module_index, const char *tag, const idt_error *e);
+
+/* For an ErrorDocument handler: the error httpd raised on the original request
+ * (401, 403, 413, ...), as a value, or NULL when r is not an error redirect. */
+idt_error *idt_httpd_redirected_error(request_rec *r);
+
+/* Sets status, Content-Type and writes body; Retry-After on 503. Returns OK (or
+ * DONE for HEAD/no body) for the handler to return. */
+int idt_httpd_send(request_rec *r, int status, const char *content_type, const char *body);
+
+#endif

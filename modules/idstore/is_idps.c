@@ -1,0 +1,229 @@
+#include "is_idps.h"
+
+#include <stdlib.h>
+#include <apr_strings.h>
+#include <apr_uri.h>
+#include <http_core.h>
+#include <http_protocol.h>
+
+#include "idt_httpd_body.h"
+#include "idt_json.h"
+#include "idt_saml.h"
+#include "is_idp_certs.h"
+#include "is_sp_certs.h"
+#include "is_stores.h"
+
+idt_error *is_idp_check(idt_req *q, const char *store_id, const char *idp_id, int lock)
+{
+    const char *params[2] = {store_id, idp_id};
+    PGresult *r;
+    idt_error *e;
+
+    if ((e = is_store_check(q, store_id, 0))) return e;
+    if (!is_uuid(idp_id)) return idt_err(q->p, IDT_E_NOT_FOUND, "identity provider not found");
+    e = idt_db_exec(q->db, &r,
+                    lock ? "SELECT 1 FROM idtrust.external_idp WHERE store_id = $1 AND id = $2 FOR UPDATE"
+                         : "SELECT 1 FROM idtrust.external_idp WHERE store_id = $1 AND id = $2",
+                    2, params);
+    if (e) return e;
+    if (PQntuples(r) == 0)
+        return idt_err(q->p, IDT_E_NOT_FOUND, "identity provider %s not found in this identity store",
+                       idp_id);
+    return NULL;
+}
+
+idt_error *is_idp_list(idt_req *q)
+{
+    const char *params[1] = {q->args[0]};
+    json_t *list;
+    PGresult *r;
+    idt_error *e;
+    int i;
+
+    if ((e = is_store_check(q, q->args[0], 0))) return e;
+    e = idt_db_exec(q->db, &r,
+                    "SELECT id, entity_id, login_url, enabled, "
+                    "(extract(epoch FROM created_at) * 1000)::bigint "
+                    "FROM idtrust.external_idp WHERE store_id = $1 ORDER BY created_at, id",
+                    1, params);
+    if (e) return e;
+    list = json_array();
+    for (i = 0; i < PQntuples(r); i++)
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "idp_id", PQgetvalue(r, i, 0),
+                            "identity_store_id", q->args[0], "entity_id", PQgetvalue(r, i, 1),
+                            "login_url", PQgetvalue(r, i, 2), "status",
+                            strcmp(PQgetvalue(r, i, 3), "t") ? "DISABLED" : "ENABLED", "created_at",
+                            (json_int_t)apr_atoi64(PQgetvalue(r, i, 4))));
+    is_reply(q, 200, json_pack("{s:o}", "associations", list));
+    return NULL;
+}
+
+static idt_error *check_url(idt_req *q, const char *url)
+{
+    apr_uri_t u;
+    if (apr_uri_parse(q->p, url, &u) != APR_SUCCESS || !u.scheme || !u.hostname ||
+        (strcasecmp(u.scheme, "https") && strcasecmp(u.scheme, "http")))
+        return idt_err(q->p, IDT_E_BAD_REQUEST, "login_url must be an absolute http(s) URL");
+    return NULL;
+}
+
+/* What the IdP is given, read from idp_saml_metadata or idp_saml_config + idp_certificate. */
+typedef struct idp_input {
+    const char *entity_id, *login_url, *metadata;
+    apr_array_header_t *certs; /* idt_cert * */
+} idp_input;
+
+static idt_error *read_input(idt_req *q, idp_input *in)
+{
+    static const char *const allowed[] = {"idp_saml_metadata", "idp_saml_config", "idp_certificate", NULL};
+    static const char *const config_allowed[] = {"entity_id", "login_url", NULL};
+    json_t *body, *config;
+    const char *pem;
+    idt_cert *c;
+    idt_error *e;
+    int i;
+
+    if ((e = idt_httpd_read_json(q->r, &body)) || (e = idt_json_only(q->p, body, allowed)) ||
+        (e = idt_json_string(q->p, body, "idp_saml_metadata", 0, 1024 * 1024, &in->metadata)) ||
+        (e = idt_json_string(q->p, body, "idp_certificate", 0, 65536, &pem)))
+        return e;
+    config = json_object_get(body, "idp_saml_config");
+    in->certs = apr_array_make(q->p, 2, sizeof(idt_cert *));
+    if (in->metadata) {
+        idt_saml_idp *md;
+        if (config || pem)
+            return idt_err(q->p, IDT_E_BAD_REQUEST,
+                           "give either idp_saml_metadata, or idp_saml_config with idp_certificate, not both");
+        if ((e = idt_saml_idp_parse(q->p, in->metadata, strlen(in->metadata), &md))) {
+            e->msg = apr_pstrcat(q->p, "idp_saml_metadata: ", e->msg, NULL);
+            return e;
+        }
+        in->entity_id = md->entity_id;
+        in->login_url = md->sso_url;
+        for (i = 0; i < md->certs_b64->nelts; i++) {
+            const char *what = apr_psprintf(q->p, "idp_saml_metadata signing certificate %d", i + 1);
+            if ((e = is_idp_cert_parse(q, APR_ARRAY_IDX(md->certs_b64, i, const char *), what, &c)))
+                return e;
+            APR_ARRAY_PUSH(in->certs, idt_cert *) = c;
+        }
+    }
+    else {
+        if (!config || !pem)
+            return idt_err(q->p, IDT_E_BAD_REQUEST,
+                           "idp_saml_metadata, or idp_saml_config with idp_certificate, is required");
+        if (!json_is_object(config))
+            return idt_err(q->p, IDT_E_BAD_REQUEST, "idp_saml_config must be an object");
+        if ((e = idt_json_only(q->p, config, config_allowed)) ||
+            (e = idt_json_string(q->p, config, "entity_id", 1, 1024, &in->entity_id)) ||
+            (e = idt_json_string(q->p, config, "login_url", 1, 2048, &in->login_url)) ||
+            (e = is_idp_cert_parse(q, pem, "idp_certificate", &c)))
+            return e;
+        APR_ARRAY_PUSH(in->certs, idt_cert *) = c;
+    }
+    return check_url(q, in->login_url);
+}
+
+/* Where this server is reached: IdstorePublicURL, else the request's own scheme and host. */
+static const char *public_url(idt_req *q)
+{
+    if (q->conf->public_url) return q->conf->public_url;
+    return ap_construct_url(q->p, "", q->r);
+}
+
+static idt_error *sp_config(idt_req *q, json_t **out)
+{
+    const char *base = apr_pstrcat(q->p, public_url(q), "/saml/", q->args[0], NULL);
+    const char *acs = apr_pstrcat(q->p, base, "/acs", NULL);
+    const char *b64, *xml;
+    idt_error *e;
+
+    if ((e = is_sp_active_b64(q, q->args[0], &b64)) || (e = idt_saml_sp_metadata(q->p, base, acs, b64, &xml)))
+        return e;
+    *out = json_pack("{s:s, s:s, s:s}", "acs_url", acs, "issuer", base, "metadata", xml);
+    return NULL;
+}
+
+idt_error *is_idp_create(idt_req *q)
+{
+    const char *params[4];
+    json_t *ids, *sp;
+    idp_input in = {0};
+    const char *idp_id, *first = NULL;
+    PGresult *r;
+    idt_error *e;
+    int i;
+
+    if ((e = read_input(q, &in)) || (e = is_store_check(q, q->args[0], 1))) return e;
+    params[0] = q->args[0];
+    params[1] = in.entity_id;
+    params[2] = in.login_url;
+    params[3] = in.metadata;
+    e = idt_db_exec(q->db, &r,
+                    "INSERT INTO idtrust.external_idp (store_id, entity_id, login_url, metadata) "
+                    "VALUES ($1, $2, $3, $4) ON CONFLICT (store_id, entity_id) DO NOTHING RETURNING id",
+                    4, params);
+    if (e) return e;
+    if (PQntuples(r) == 0)
+        return idt_err(q->p, IDT_E_CONFLICT,
+                       "an identity provider with this entity_id is already associated with the store");
+    idp_id = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
+    if ((e = idt_audit(q->db, &q->who, "external_idp.create", "external_idp", idp_id,
+                       idt_json_dump(q->p,
+                                     idt_json_own(q->p, json_pack("{s:s, s:s, s:s}", "identity_store_id",
+                                                                  q->args[0], "entity_id", in.entity_id,
+                                                                  "login_url", in.login_url)),
+                                     JSON_COMPACT))))
+        return e;
+    ids = idt_json_own(q->p, json_array());
+    for (i = 0; i < in.certs->nelts; i++) {
+        const char *cert_id;
+        if ((e = is_idp_cert_add(q, idp_id, APR_ARRAY_IDX(in.certs, i, idt_cert *), &cert_id))) {
+            if (e->kind == IDT_E_CONFLICT)
+                e->msg = apr_psprintf(q->p, "signing certificate %d is given twice", i + 1);
+            return e;
+        }
+        if (!first) first = cert_id;
+        json_array_append_new(ids, json_string(cert_id));
+    }
+    if ((e = sp_config(q, &sp))) return e;
+    is_reply(q, 201, json_pack("{s:s, s:s, s:O, s:o}", "idp_id", idp_id, "idp_certificate_id", first,
+                               "idp_certificate_ids", ids, "hws_sp_saml_config", sp));
+    return NULL;
+}
+
+idt_error *is_idp_delete(idt_req *q)
+{
+    const char *params[1] = {q->args[1]};
+    idt_error *e;
+
+    if ((e = is_idp_check(q, q->args[0], q->args[1], 1)) ||
+        (e = idt_db_exec(q->db, NULL, "DELETE FROM idtrust.external_idp WHERE id = $1", 1, params)))
+        return e;
+    q->status = 204;
+    return idt_audit(q->db, &q->who, "external_idp.delete", "external_idp", q->args[1], NULL);
+}
+
+static idt_error *set_enabled(idt_req *q, int enabled)
+{
+    const char *params[2] = {q->args[1], enabled ? "t" : "f"};
+    idt_error *e;
+
+    if ((e = is_idp_check(q, q->args[0], q->args[1], 1)) ||
+        (e = idt_db_exec(q->db, NULL, "UPDATE idtrust.external_idp SET enabled = $2 WHERE id = $1", 2,
+                         params)))
+        return e;
+    q->status = 204;
+    return idt_audit(q->db, &q->who, enabled ? "external_idp.enable" : "external_idp.disable",
+                     "external_idp", q->args[1], NULL);
+}
+
+idt_error *is_idp_enable(idt_req *q)
+{
+    return set_enabled(q, 1);
+}
+
+idt_error *is_idp_disable(idt_req *q)
+{
+    return set_enabled(q, 0);
+}

@@ -1,0 +1,49 @@
+#include "is_routes.h"
+
+#include <stdlib.h>
+#include <apr_lib.h>
+
+#include "idt_json.h"
+#include "is_idp_certs.h"
+#include "is_idps.h"
+#include "is_sp_certs.h"
+#include "is_stores.h"
+
+#define STORE "/v1/identity-stores/{}"
+
+const idt_route is_routes[] = {
+    {"GET", STORE "/saml-certificates", is_sp_list},
+    {"POST", STORE "/saml-certificates", is_sp_create},
+    {"POST", STORE "/saml-certificates/{}/active", is_sp_activate},
+    {"DELETE", STORE "/saml-certificates/{}", is_sp_delete},
+    {"GET", STORE "/external-idp", is_idp_list},
+    {"POST", STORE "/external-idp", is_idp_create},
+    {"DELETE", STORE "/external-idp/{}", is_idp_delete},
+    {"POST", STORE "/external-idp/{}/enable", is_idp_enable},
+    {"POST", STORE "/external-idp/{}/disable", is_idp_disable},
+    {"GET", STORE "/external-idp/{}/certificate", is_idp_cert_list},
+    {"POST", STORE "/external-idp/{}/certificate", is_idp_cert_import},
+    {"DELETE", STORE "/external-idp/{}/certificate/{}", is_idp_cert_delete},
+    {"GET", "/idtrust/v1/identity-stores", is_store_list},
+    {"POST", "/idtrust/v1/identity-stores", is_store_create},
+    {"DELETE", "/idtrust/v1/identity-stores/{}", is_store_delete},
+    {NULL, NULL, NULL}};
+
+int is_uuid(const char *s)
+{
+    int i;
+    for (i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-') return 0;
+        }
+        else if (!s[i] || !apr_isxdigit(s[i]) || apr_isupper(s[i]))
+            return 0;
+    }
+    return s[36] == '\0';
+}
+
+void is_reply(idt_req *q, int status, json_t *body)
+{
+    q->status = status;
+    q->out = idt_json_own(q->p, body);
+}

@@ -1,0 +1,105 @@
+#include "is_stores.h"
+
+#include <stdlib.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include "idt_json.h"
+#include "idt_httpd_body.h"
+#include "is_sp_certs.h"
+
+idt_error *is_store_check(idt_req *q, const char *id, int lock)
+{
+    const char *params[1] = {id};
+    PGresult *r;
+    idt_error *e;
+
+    if (!is_uuid(id)) return idt_err(q->p, IDT_E_NOT_FOUND, "identity store not found");
+    e = idt_db_exec(q->db, &r,
+                    lock ? "SELECT 1 FROM idtrust.identity_store WHERE id = $1 FOR UPDATE"
+                         : "SELECT 1 FROM idtrust.identity_store WHERE id = $1",
+                    1, params);
+    if (e) return e;
+    if (PQntuples(r) == 0) return idt_err(q->p, IDT_E_NOT_FOUND, "identity store %s not found", id);
+    return NULL;
+}
+
+idt_error *is_store_list(idt_req *q)
+{
+    PGresult *r;
+    json_t *list = json_array();
+    json_t *body = json_pack("{s:o}", "identity_stores", list);
+    idt_error *e;
+    int i;
+
+    is_reply(q, 200, body);
+    e = idt_db_exec(q->db, &r,
+                    "SELECT id, name, (extract(epoch FROM created_at) * 1000)::bigint "
+                    "FROM idtrust.identity_store ORDER BY created_at, id",
+                    0, NULL);
+    if (e) return e;
+    for (i = 0; i < PQntuples(r); i++)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:I}", "identity_store_id",
+                                              PQgetvalue(r, i, 0), "name", PQgetvalue(r, i, 1),
+                                              "created_at",
+                                              (json_int_t)apr_atoi64(PQgetvalue(r, i, 2))));
+    return NULL;
+}
+
+static idt_error *check_name(idt_req *q, const char *name)
+{
+    const unsigned char *c;
+    for (c = (const unsigned char *)name; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return idt_err(q->p, IDT_E_BAD_REQUEST, "name must not contain control characters");
+    if (strlen(name) > 64) return idt_err(q->p, IDT_E_BAD_REQUEST, "name is longer than 64 bytes");
+    return NULL;
+}
+
+idt_error *is_store_create(idt_req *q)
+{
+    static const char *const allowed[] = {"name", NULL};
+    const char *name, *id, *cert_id;
+    const char *params[1];
+    json_t *in;
+    PGresult *r;
+    idt_error *e;
+
+    if ((e = idt_httpd_read_json(q->r, &in)) || (e = idt_json_only(q->p, in, allowed)) ||
+        (e = idt_json_string(q->p, in, "name", 1, 1024, &name)) || (e = check_name(q, name)))
+        return e;
+    params[0] = name;
+    e = idt_db_exec(q->db, &r,
+                    "INSERT INTO idtrust.identity_store (name) VALUES ($1) "
+                    "ON CONFLICT (name) DO NOTHING RETURNING id",
+                    1, params);
+    if (e) return e;
+    if (PQntuples(r) == 0)
+        return idt_err(q->p, IDT_E_CONFLICT, "an identity store with this name already exists");
+    id = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
+    if ((e = is_sp_cert_new(q, id, "ACTIVE", &cert_id))) return e;
+    if ((e = idt_audit(q->db, &q->who, "identity_store.create", "identity_store", id,
+                       idt_json_dump(q->p, idt_json_own(q->p, json_pack("{s:s, s:s}", "name", name,
+                                                                         "saml_certificate_id",
+                                                                         cert_id)),
+                                     JSON_COMPACT))))
+        return e;
+    is_reply(q, 201, json_pack("{s:s}", "identity_store_id", id));
+    apr_table_setn(q->r->headers_out, "Location",
+                   apr_pstrcat(q->p, "/idtrust/v1/identity-stores/", id, NULL));
+    return NULL;
+}
+
+idt_error *is_store_delete(idt_req *q)
+{
+    const char *id = q->args[0];
+    const char *params[1] = {id};
+    idt_error *e;
+
+    if ((e = is_store_check(q, id, 1))) return e;
+    if ((e = idt_db_exec(q->db, NULL, "DELETE FROM idtrust.identity_store WHERE id = $1", 1, params)))
+        return e;
+    if ((e = idt_audit(q->db, &q->who, "identity_store.delete", "identity_store", id, NULL))) return e;
+    q->status = 204;
+    return NULL;
+}

@@ -1,0 +1,176 @@
+/* mod_idstore: the Identity Center identity-store certificate API
+ * (/v1/identity-stores/...) and the suite's identity-store admin API
+ * (/idtrust/v1/identity-stores). Handlers: "idstore" for both APIs and
+ * "idstore-error" for ErrorDocument, so httpd's own 401/403/413 come out in the
+ * API's envelope. */
+#include <stdlib.h>
+#include <apr_strings.h>
+#include <httpd.h>
+#include <http_config.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <mpm_common.h>
+
+#include "idt_httpd_db.h"
+#include "idt_httpd_error.h"
+#include "idt_json.h"
+#include "is_envelope.h"
+#include "is_routes.h"
+#include "mod_idtrust.h"
+
+module AP_MODULE_DECLARE_DATA idstore_module;
+
+/* The schema this build of the module needs. */
+#define IS_SCHEMA_VERSION 2
+#define IS_SCHEMA_MIGRATION "002_identity_store.sql"
+
+static APR_OPTIONAL_FN_TYPE(idtrust_secret) *get_secret;
+
+static void *create_server(apr_pool_t *p, server_rec *s)
+{
+    return apr_pcalloc(p, sizeof(is_config));
+}
+
+static void *merge_server(apr_pool_t *p, void *basev, void *addv)
+{
+    is_config *base = basev, *add = addv, *c = apr_pcalloc(p, sizeof(*c));
+    c->key_bits = add->key_bits ? add->key_bits : base->key_bits;
+    c->cert_days = add->cert_days ? add->cert_days : base->cert_days;
+    c->public_url = add->public_url ? add->public_url : base->public_url;
+    return c;
+}
+
+static const char *set_int(cmd_parms *cmd, void *dc, const char *arg)
+{
+    is_config *c = ap_get_module_config(cmd->server->module_config, &idstore_module);
+    long n = strtol(arg, NULL, 10);
+    if (cmd->info == (void *)1) {
+        if (n != 2048 && n != 3072 && n != 4096) return "IdstoreSigningKeyBits takes 2048, 3072 or 4096";
+        c->key_bits = (int)n;
+    }
+    else {
+        if (n < 1 || n > 36500) return "IdstoreCertificateDays takes 1 to 36500";
+        c->cert_days = (int)n;
+    }
+    return NULL;
+}
+
+static const char *set_public_url(cmd_parms *cmd, void *dc, const char *arg)
+{
+    is_config *c = ap_get_module_config(cmd->server->module_config, &idstore_module);
+    apr_size_t n = strlen(arg);
+    if (strncmp(arg, "https://", 8) && strncmp(arg, "http://", 7))
+        return "IdstorePublicURL takes an http:// or https:// URL";
+    while (n > 0 && arg[n - 1] == '/') n--;
+    c->public_url = apr_pstrmemdup(cmd->pool, arg, n);
+    return NULL;
+}
+
+static void optional_fn_retrieve(void)
+{
+    get_secret = APR_RETRIEVE_OPTIONAL_FN(idtrust_secret);
+}
+
+static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    const char *err = idt_httpd_db_init();
+    if (!get_secret) optional_fn_retrieve();
+    if (!err && !get_secret) err = "mod_idtrust is not loaded: add LoadModule idtrust_module";
+    if (err) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "IS00001: mod_idstore: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}
+
+static void child_init(apr_pool_t *p, server_rec *s)
+{
+    if (!idt_httpd_schema_check(s, p, APLOG_MODULE_INDEX, "IS00002", "mod_idstore",
+                                IS_SCHEMA_VERSION, IS_SCHEMA_MIGRATION))
+        exit(APEXIT_CHILDFATAL);
+}
+
+static int error_handler(request_rec *r)
+{
+    idt_error *e = idt_httpd_redirected_error(r);
+    if (!e) e = idt_err(r->pool, IDT_E_NOT_FOUND, "no such resource");
+    return is_render_error(r, e);
+}
+
+static int send_result(idt_req *q)
+{
+    if (q->status == HTTP_NO_CONTENT || !q->out) {
+        q->r->status = HTTP_NO_CONTENT;
+        apr_table_setn(q->r->headers_out, "Cache-Control", "no-store");
+        return OK;
+    }
+    return idt_httpd_send(q->r, q->status, "application/json;charset=UTF-8",
+                          idt_json_dump(q->p, q->out, JSON_COMPACT));
+}
+
+static idt_error *run(idt_req *q, const idt_route *rt)
+{
+    int write = q->r->method_number != M_GET;
+    idt_error *e;
+
+    if ((e = idt_httpd_db(q->r, &q->db))) return e;
+    if (write && (e = idt_db_begin(q->db))) return e;
+    e = rt->fn(q);
+    if (write) {
+        if (!e) e = idt_db_commit(q->db);
+        if (e) idt_db_rollback(q->db);
+    }
+    return e;
+}
+
+static int handler(request_rec *r)
+{
+    const idt_route *rt;
+    idt_req *q;
+    idt_error *e;
+
+    if (!r->handler) return DECLINED;
+    if (!strcmp(r->handler, "idstore-error")) return error_handler(r);
+    if (strcmp(r->handler, "idstore")) return DECLINED;
+
+    q = apr_pcalloc(r->pool, sizeof(*q));
+    q->r = r;
+    q->p = r->pool;
+    q->conf = ap_get_module_config(r->server->module_config, &idstore_module);
+    q->secret = get_secret ? get_secret(r->server) : NULL;
+    q->who.user = r->user;
+    q->who.request_id = idt_httpd_request_id(r);
+    q->who.client_ip = r->useragent_ip;
+    q->status = HTTP_OK;
+
+    e = idt_route_match(r, is_routes, r->uri, &rt, q->args);
+    if (!e) e = run(q, rt);
+    if (e) return is_render_error(r, e);
+    return send_result(q);
+}
+
+static void register_hooks(apr_pool_t *p)
+{
+    static const char *const after_dbd[] = {"mod_dbd.c", NULL};
+    ap_hook_optional_fn_retrieve(optional_fn_retrieve, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+static const command_rec commands[] = {
+    AP_INIT_TAKE1("IdstoreSigningKeyBits", set_int, (void *)1, RSRC_CONF,
+                  "RSA size of generated SAML signing keys: 2048, 3072 (default) or 4096"),
+    AP_INIT_TAKE1("IdstoreCertificateDays", set_int, (void *)2, RSRC_CONF,
+                  "validity of generated SAML signing certificates in days (default 3650)"),
+    AP_INIT_TAKE1("IdstorePublicURL", set_public_url, NULL, RSRC_CONF,
+                  "scheme://host[:port] clients use to reach this server, for SAML SP settings"),
+    {NULL}};
+
+AP_DECLARE_MODULE(idstore) = {
+    STANDARD20_MODULE_STUFF, NULL, NULL, create_server, merge_server, commands, register_hooks,
+#if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
+    AP_MODULE_FLAG_NONE
+#endif
+};

@@ -1,0 +1,46 @@
+#include "it_health.h"
+
+#include <stdlib.h>
+#include <apr_strings.h>
+#include <http_protocol.h>
+
+#include "idt_httpd_db.h"
+#include "idt_httpd_error.h"
+
+APLOG_USE_MODULE(idtrust);
+
+static int ready(request_rec *r)
+{
+    idt_db *db;
+    idt_error *e = idt_httpd_db(r, &db);
+    int version = 0;
+
+    if (!e) e = idt_db_schema_version(db, &version);
+    if (e) {
+        idt_httpd_log_error(r, APLOG_MODULE_INDEX, "IT00020", e);
+        return idt_httpd_send(r, e->status, "application/json",
+                              e->status == HTTP_SERVICE_UNAVAILABLE
+                                  ? "{\"status\":\"unavailable\",\"repository\":\"unreachable\"}"
+                                  : "{\"status\":\"unavailable\",\"repository\":\"failing\"}");
+    }
+    return idt_httpd_send(r, HTTP_OK, "application/json",
+                          apr_psprintf(r->pool, "{\"status\":\"ready\",\"schema_version\":%d}",
+                                       version));
+}
+
+int it_health_handler(request_rec *r)
+{
+    const char *leaf;
+
+    if (!r->handler || strcmp(r->handler, "idtrust-health")) return DECLINED;
+    if (r->method_number != M_GET) {
+        apr_table_setn(r->err_headers_out, "Allow", "GET, HEAD");
+        return idt_httpd_send(r, HTTP_METHOD_NOT_ALLOWED, "application/json",
+                              "{\"status\":\"method not allowed\"}");
+    }
+    leaf = strrchr(r->uri, '/');
+    if (leaf && !strcmp(leaf, "/live"))
+        return idt_httpd_send(r, HTTP_OK, "application/json", "{\"status\":\"live\"}");
+    if (leaf && !strcmp(leaf, "/ready")) return ready(r);
+    return HTTP_NOT_FOUND;
+}

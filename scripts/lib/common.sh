@@ -1,0 +1,176 @@
+# Shared by scripts/run, scripts/test and scripts/bench/*: packages, build, a private
+# PostgreSQL, migrations, the admin account and a self-contained httpd.conf.
+# shellcheck shell=bash
+
+IDT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+IDT_USER=${IDT_USER:-idtrust}
+IDT_PACKAGES="apache2 apache2-dev libaprutil1-dbd-pgsql libpq-dev postgresql postgresql-contrib
+ libjansson-dev libxml2-dev libssl-dev libcurl4-openssl-dev libcjose-dev libapache2-mod-perl2
+ libwww-perl libjson-perl autoconf automake libtool pkg-config make gcc openssl"
+
+idt_say() { printf '%s\n' "$*" >&2; }
+idt_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+idt_is_root() { [ "$(id -u)" = 0 ]; }
+
+# Runs a command as the unprivileged service user when we are root (initdb, postgres
+# and Apache::Test refuse to run as root), else as ourselves.
+idt_as_user() {
+    if idt_is_root; then runuser -u "$IDT_USER" -- "$@"; else "$@"; fi
+}
+
+idt_packages() {
+    local missing=() p
+    for p in $IDT_PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    idt_is_root || idt_die "missing packages (run as root to install): ${missing[*]}"
+    idt_say "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+idt_user() {
+    idt_is_root || { IDT_USER=$(id -un); return 0; }
+    id "$IDT_USER" >/dev/null 2>&1 || useradd --system --user-group --home-dir /nonexistent \
+        --shell /usr/sbin/nologin "$IDT_USER"
+}
+
+# Builds the tree at $1 (default: the repository) with autotools.
+idt_build() {
+    local dir=${1:-$IDT_ROOT}
+    (
+        cd "$dir" || exit 1
+        [ -x configure ] || ./autogen.sh >/dev/null 2>&1 || idt_die "autogen failed"
+        [ -f Makefile ] || ./configure --enable-werror --with-apxs=/usr/bin/apxs >/dev/null ||
+            idt_die "configure failed (see $dir/config.log)"
+        make -s -j"$(nproc)" >/dev/null || { make 2>&1 | tail -30; idt_die "build failed"; }
+    )
+}
+
+idt_pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1; }
+
+# Starts (creating on first use) a private cluster under $1 on a Unix socket in $1/run.
+idt_pg_start() {
+    local var=$1 bin
+    bin=$(idt_pg_bin)
+    mkdir -p "$var/run" "$var/log"
+    idt_is_root && chown "$IDT_USER:" "$var" "$var/run" "$var/log"
+    if [ ! -f "$var/pg/PG_VERSION" ]; then
+        idt_as_user "$bin/initdb" -D "$var/pg" -U "$IDT_USER" -A peer -E UTF8 --no-locale >/dev/null ||
+            idt_die "initdb failed"
+    fi
+    idt_as_user "$bin/pg_ctl" -D "$var/pg" -l "$var/log/postgresql.log" -w -t 30 \
+        -o "-c listen_addresses='' -k $var/run -c fsync=off" start >/dev/null ||
+        idt_die "PostgreSQL did not start (see $var/log/postgresql.log)"
+    idt_as_user "$bin/psql" -h "$var/run" -d postgres -Atqc \
+        "SELECT 1 FROM pg_database WHERE datname = 'idtrust'" | grep -q 1 ||
+        idt_as_user "$bin/createdb" -h "$var/run" idtrust
+}
+
+idt_pg_stop() {
+    local var=$1
+    [ -f "$var/pg/postmaster.pid" ] || return 0
+    idt_as_user "$(idt_pg_bin)/pg_ctl" -D "$var/pg" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# Applies pending migrations to conninfo $1.
+idt_migrate() { idt_as_user "$IDT_ROOT/scripts/migrate" "$1"; }
+
+# Creates or updates account admin with the password in $IDTRUST_ADMIN_PASSWORD.
+# The password reaches psql through its environment, never its command line.
+idt_admin() {
+    local conninfo=$1
+    export IDTRUST_ADMIN_PASSWORD
+    idt_as_user psql "$conninfo" -v ON_ERROR_STOP=1 -q >/dev/null <<'SQL' || idt_die "could not set the admin account"
+\getenv pw IDTRUST_ADMIN_PASSWORD
+INSERT INTO idtrust.admin_account (name, password_hash)
+VALUES ('admin', crypt(:'pw', gen_salt('bf', 10)))
+ON CONFLICT (name) DO UPDATE SET password_hash = EXCLUDED.password_hash, enabled = true
+WHERE idtrust.admin_account.password_hash <> crypt(:'pw', idtrust.admin_account.password_hash);
+SQL
+}
+
+# A self-signed TLS certificate for 127.0.0.1, made once under $1/tls.
+idt_tls() {
+    local dir=$1/tls
+    [ -f "$dir/server.crt" ] && return 0
+    mkdir -p "$dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=localhost" \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -addext "basicConstraints=critical,CA:FALSE" \
+        -keyout "$dir/server.key" -out "$dir/server.crt" >/dev/null 2>&1 || idt_die "openssl failed"
+    chmod 600 "$dir/server.key"
+}
+
+# The passphrase for private keys at rest, made once under $1.
+idt_secret() {
+    local f=$1/secret.key
+    [ -s "$f" ] || { (umask 077; openssl rand -base64 48 > "$f"); }
+    chmod 600 "$f"
+}
+
+# Writes $var/httpd.conf: every built module, the API locations, HTTP and HTTPS.
+idt_httpd_conf() {
+    local var=$1 port=$2 tls_port=$3 conninfo=$4 mods=/usr/lib/apache2/modules m
+    mkdir -p "$var/log" "$var/run"
+    {
+        echo "# generated by scripts/run: edit scripts/lib/common.sh instead"
+        echo "ServerRoot \"$IDT_ROOT\""
+        echo "ServerName 127.0.0.1"
+        echo "PidFile \"$var/run/httpd.pid\""
+        echo "DefaultRuntimeDir \"$var/run\""
+        echo "Mutex file:$var/run default"
+        echo "ErrorLog \"$var/log/error_log\""
+        echo "LogLevel ${IDTRUST_LOGLEVEL:-warn}"
+        echo "ErrorLogFormat \"[%{u}t] [%-m:%l] [pid %P:tid %T] %M\""
+        for m in mpm_event authn_core authz_core auth_basic authn_dbd authz_user dbd unique_id \
+                 socache_shmcb ssl mime alias; do
+            echo "LoadModule ${m}_module $mods/mod_$m.so"
+        done
+        echo "LoadModule idtrust_module \"$IDT_ROOT/modules/idtrust/.libs/mod_idtrust.so\""
+        echo "LoadModule idstore_module \"$IDT_ROOT/modules/idstore/.libs/mod_idstore.so\""
+        echo "Listen 127.0.0.1:$port"
+        echo "Listen 127.0.0.1:$tls_port https"
+        idt_is_root && { echo "User $IDT_USER"; echo "Group $IDT_USER"; }
+        echo "TypesConfig /etc/mime.types"
+        echo "DocumentRoot \"$var/htdocs\""
+        echo "<Directory />"
+        echo "    AllowOverride None"
+        echo "    Require all denied"
+        echo "</Directory>"
+        echo "<Directory \"$var/htdocs\">"
+        echo "    Require all granted"
+        echo "</Directory>"
+        echo "CustomLog \"$var/log/access_log\" \"%h %u %t \\\"%r\\\" %>s %b %{UNIQUE_ID}e %D\""
+        echo "DBDriver pgsql"
+        echo "DBDParams \"$conninfo\""
+        echo "DBDMin 0"
+        echo "DBDKeep 16"
+        echo "DBDMax 64"
+        echo "DBDExptime 300"
+        echo "KeepAliveTimeout 15"
+        echo "MaxKeepAliveRequests 0"
+        echo "IdtrustSecretKeyFile \"$var/secret.key\""
+        sed '/IdtrustSecretKeyFile/d' "$IDT_ROOT/conf/mods-available/idtrust.conf"
+        cat "$IDT_ROOT/conf/mods-available/idstore.conf"
+        echo "SSLSessionCache shmcb:$var/run/ssl_scache(512000)"
+        echo "<VirtualHost 127.0.0.1:$tls_port>"
+        echo "    SSLEngine on"
+        echo "    SSLCertificateFile \"$var/tls/server.crt\""
+        echo "    SSLCertificateKeyFile \"$var/tls/server.key\""
+        echo "</VirtualHost>"
+    } > "$var/httpd.conf"
+    mkdir -p "$var/htdocs"
+}
+
+# Waits until $1 answers (any HTTP status), up to 30 s.
+idt_wait_http() {
+    local url=$1 i
+    for i in $(seq 300); do
+        curl -s -o /dev/null --max-time 1 "$url" && return 0
+        sleep 0.1
+    done
+    return 1
+}
