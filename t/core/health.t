@@ -1,0 +1,25 @@
+# Health endpoints and the shared error edge.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test;
+use Apache::TestUtil;
+use lib 't/lib';
+use IdtTest;
+
+plan tests => 8;
+
+my $res = api(GET => '/idtrust/live', auth => undef);
+ok t_cmp($res->code, 200, 'live answers 200 without credentials');
+ok t_cmp(json_of($res)->{status}, 'live', 'live says live');
+
+$res = api(GET => '/idtrust/ready', auth => undef);
+ok t_cmp($res->code, 200, 'ready answers 200 while the database is up');
+ok t_cmp(json_of($res)->{schema_version}, 2, 'ready reports the schema version');
+
+$res = api(POST => '/idtrust/ready', auth => undef, body => {});
+ok t_cmp($res->code, 405, 'ready takes GET only');
+ok t_cmp($res->header('Allow'), qr/GET/, 'with an Allow header');
+
+$res = api(GET => '/idtrust/errors/iic', auth => undef);
+ok t_cmp($res->code, 404, 'the error renderer is not a resource of its own');
+ok t_cmp(json_of($res)->{error_code}, 'IIC.404', 'and says so in the envelope');

@@ -1,0 +1,86 @@
+/* Unit tests of the core's JSON helpers. */
+#include <apr_general.h>
+#include <string.h>
+
+#include "idt_json.h"
+#include "tap.h"
+
+static json_t *parse(apr_pool_t *p, const char *s, idt_error **e)
+{
+    json_t *j = NULL;
+    *e = idt_json_parse_object(p, s, strlen(s), 32, &j);
+    return j;
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+    idt_error *e;
+    const char *s;
+    json_t *j;
+    static const char *const allowed[] = {"a", "b", NULL};
+    int i;
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+
+    is_int(idt_json_depth("{}", 2), 1, "depth of {}");
+    is_int(idt_json_depth("{\"a\":[[1]]}", 11), 3, "depth counts arrays");
+    is_int(idt_json_depth("{\"a\":\"[[[\\\"[\"}", 14), 1, "brackets in strings do not count");
+
+    j = parse(p, "{\"a\":\"x\"}", &e);
+    ok(j && !e, "an object parses");
+    e = idt_json_string(p, j, "a", 1, 10, &s);
+    is_str(s, "x", "string member read");
+    e = idt_json_string(p, j, "b", 1, 10, &s);
+    ok(e && e->kind == IDT_E_BAD_REQUEST && strstr(e->msg, "b is required"), "missing required member named");
+    e = idt_json_string(p, j, "b", 0, 10, &s);
+    ok(!e && !s, "missing optional member is NULL");
+    e = idt_json_string(p, j, "a", 1, 0, &s);
+    ok(e && strstr(e->msg, "longer than"), "maxlen enforced");
+
+    j = parse(p, "{\"a\":1}", &e);
+    e = idt_json_string(p, j, "a", 1, 10, &s);
+    ok(e && strstr(e->msg, "must be a string"), "non-string refused");
+
+    j = parse(p, "{\"a\":\"\"}", &e);
+    e = idt_json_string(p, j, "a", 1, 10, &s);
+    ok(e && strstr(e->msg, "must not be empty"), "empty string refused");
+
+    j = parse(p, "[1,2]", &e);
+    ok(!j && e && strstr(e->msg, "object is expected"), "array root refused");
+
+    j = parse(p, "{\"a\":", &e);
+    ok(!j && e && strstr(e->msg, "malformed JSON at line 1"), "truncated JSON refused with position");
+
+    j = parse(p, "{\"a\":1,\"a\":2}", &e);
+    ok(!j && e, "duplicate members refused");
+
+    j = parse(p, "{\"a\":\"\\u0000\"}", &e);
+    ok(!j && e, "NUL escapes refused");
+
+    j = parse(p, "", &e);
+    ok(!j && e && strstr(e->msg, "empty"), "empty body refused");
+
+    {
+        char buf[300] = "{\"a\":";
+        for (i = 0; i < 40; i++) strcat(buf, "[");
+        for (i = 0; i < 40; i++) strcat(buf, "]");
+        strcat(buf, "}");
+        j = parse(p, buf, &e);
+        ok(!j && e && strstr(e->msg, "deeper than 32"), "nesting beyond the limit refused before parsing");
+    }
+
+    j = parse(p, "{\"a\":\"x\",\"c\":1}", &e);
+    e = idt_json_only(p, j, allowed);
+    ok(e && strstr(e->msg, "unknown member \"c\""), "unknown member named");
+    j = parse(p, "{\"a\":\"x\",\"b\":1}", &e);
+    ok(!idt_json_only(p, j, allowed), "known members pass");
+
+    s = idt_json_dump(p, j, JSON_COMPACT | JSON_SORT_KEYS);
+    is_str(s, "{\"a\":\"x\",\"b\":1}", "dump is compact");
+
+    apr_pool_destroy(p);
+    apr_terminate();
+    return done_testing();
+}
