@@ -7,7 +7,7 @@ CREATE TABLE idtrust.admin_account (
     enabled       boolean NOT NULL DEFAULT true,
     created_at    timestamptz NOT NULL DEFAULT now()
 );
-COMMENT ON TABLE idtrust.admin_account IS 'Administrators of the REST APIs, checked by mod_auth_basic + mod_authn_dbd. Add one with: INSERT INTO idtrust.admin_account (name, password_hash) VALUES (''alice'', crypt(''password'', gen_salt(''bf'', 10)))';
+COMMENT ON TABLE idtrust.admin_account IS 'Administrators of the REST APIs, checked by mod_auth_basic with AuthBasicProvider idtrust (mod_idtrust). Add one with: INSERT INTO idtrust.admin_account (name, password_hash) VALUES (''alice'', crypt(''password'', gen_salt(''bf'', 10)))';
 COMMENT ON COLUMN idtrust.admin_account.password_hash IS 'bcrypt hash ($2a$/$2y$), as made by pgcrypto crypt(pw, gen_salt(''bf'', 10)) or htpasswd -B; never the password';
 COMMENT ON COLUMN idtrust.admin_account.enabled IS 'false locks the account out without deleting it (within IdtrustAuthCacheSeconds)';
 

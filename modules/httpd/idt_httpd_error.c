@@ -31,6 +31,8 @@ idt_error *idt_httpd_redirected_error(request_rec *r)
 
     if (!r->prev || !st) return NULL;
     status = atoi(st);
+    if (status == HTTP_INTERNAL_SERVER_ERROR && apr_table_get(r->prev->notes, IDT_NOTE_UNAVAILABLE))
+        status = HTTP_SERVICE_UNAVAILABLE;
     switch (status) {
     case HTTP_UNAUTHORIZED:
         return idt_err(r->pool, IDT_E_UNAUTHORIZED, "authentication required: send valid credentials");

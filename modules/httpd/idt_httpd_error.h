@@ -7,6 +7,10 @@
 
 #include "idt_error.h"
 
+/* Set in r->notes when a request failed because the repository is unreachable, so
+ * the error document answers 503 instead of the 500 httpd raised. */
+#define IDT_NOTE_UNAVAILABLE "idtrust-unavailable"
+
 /* mod_unique_id's UNIQUE_ID (kept across ErrorDocument redirects), or r->log_id. */
 const char *idt_httpd_request_id(request_rec *r);
 

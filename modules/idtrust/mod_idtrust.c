@@ -1,5 +1,5 @@
 /* mod_idtrust: what the idtrust modules share in one httpd: the secret that encrypts
- * private keys at rest, the credential cache in front of mod_authn_dbd, and the
+ * private keys at rest, the authn provider for admin accounts, and the
  * health endpoints. */
 #include <stdlib.h>
 #include <apr_strings.h>
@@ -12,7 +12,7 @@
 
 #include "idt_httpd_db.h"
 #include "idt_secret.h"
-#include "it_authcache.h"
+#include "it_authn.h"
 #include "it_health.h"
 #include "mod_idtrust.h"
 
@@ -87,18 +87,18 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-    it_authcache_set_ttl(apr_time_from_sec(main_conf->cache_seconds >= 0 ? main_conf->cache_seconds : 60));
+    it_authn_set_ttl(apr_time_from_sec(main_conf->cache_seconds >= 0 ? main_conf->cache_seconds : 60));
     return OK;
 }
 
 static void child_init(apr_pool_t *p, server_rec *s)
 {
-    it_authcache_child_init(p);
+    it_authn_child_init(p);
 }
 
 static void register_hooks(apr_pool_t *p)
 {
-    it_authcache_register(p);
+    it_authn_register(p);
     APR_REGISTER_OPTIONAL_FN(idtrust_secret);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
@@ -109,7 +109,7 @@ static const command_rec commands[] = {
     AP_INIT_TAKE1("IdtrustSecretKeyFile", set_secret_file, NULL, RSRC_CONF,
                   "file holding the passphrase that encrypts private keys at rest"),
     AP_INIT_TAKE1("IdtrustAuthCacheSeconds", set_cache_seconds, NULL, RSRC_CONF,
-                  "seconds a successful mod_authn_dbd check is remembered (0: never)"),
+                  "seconds a successful password check is remembered (0: never)"),
     {NULL}};
 
 AP_DECLARE_MODULE(idtrust) = {

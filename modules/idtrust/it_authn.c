@@ -1,7 +1,8 @@
-#include "it_authcache.h"
+#include "it_authn.h"
 
 #include <stdlib.h>
 #include <apr_hash.h>
+#include <apr_md5.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 #include <ap_provider.h>
@@ -11,6 +12,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include "idt_httpd_db.h"
+#include "idt_httpd_error.h"
 
 APLOG_USE_MODULE(idtrust);
 
@@ -27,7 +31,7 @@ static apr_hash_t *cache;
 static apr_thread_mutex_t *cache_lock;
 static unsigned char salt[32];
 
-void it_authcache_set_ttl(apr_interval_time_t ttl)
+void it_authn_set_ttl(apr_interval_time_t ttl)
 {
     cache_ttl = ttl;
 }
@@ -77,21 +81,40 @@ static void remember(const char *user, const unsigned char d[32])
     apr_thread_mutex_unlock(cache_lock);
 }
 
-static authn_status check_password(request_rec *r, const char *user, const char *password)
+/* The stored hash of user, or why there is none. */
+static authn_status lookup(request_rec *r, const char *user, const char **hash)
 {
-    const authn_provider *dbd =
-        ap_lookup_provider(AUTHN_PROVIDER_GROUP, "dbd", AUTHN_PROVIDER_VERSION);
-    unsigned char d[32];
-    int cacheable = cache_ttl > 0 && cache_lock && digest(user, password, d);
-    authn_status st;
+    const char *params[1] = {user};
+    idt_db *db;
+    PGresult *res;
+    idt_error *e = idt_httpd_db(r, &db);
 
-    if (!dbd || !dbd->check_password) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "IT00010: AuthBasicProvider idtrust-cache needs mod_authn_dbd loaded");
+    if (!e)
+        e = idt_db_exec(db, &res,
+                        "SELECT password_hash FROM idtrust.admin_account WHERE name = $1 AND enabled",
+                        1, params);
+    if (e) {
+        /* the error document renders this as 503 rather than 500 */
+        if (e->kind == IDT_E_UNAVAILABLE) apr_table_setn(r->notes, IDT_NOTE_UNAVAILABLE, "1");
+        idt_httpd_log_error(r, APLOG_MODULE_INDEX, "IT00011", e);
         return AUTH_GENERAL_ERROR;
     }
+    if (PQntuples(res) == 0) return AUTH_USER_NOT_FOUND;
+    *hash = apr_pstrdup(r->pool, PQgetvalue(res, 0, 0));
+    return AUTH_USER_FOUND;
+}
+
+static authn_status check_password(request_rec *r, const char *user, const char *password)
+{
+    unsigned char d[32];
+    int cacheable = cache_ttl > 0 && cache_lock && digest(user, password, d);
+    const char *hash = NULL;
+    authn_status st;
+
     if (cacheable && remembered(user, d)) return AUTH_GRANTED;
-    st = dbd->check_password(r, user, password);
+    st = lookup(r, user, &hash);
+    if (st == AUTH_USER_FOUND)
+        st = apr_password_validate(password, hash) == APR_SUCCESS ? AUTH_GRANTED : AUTH_DENIED;
     if (st == AUTH_GRANTED && cacheable) remember(user, d);
     OPENSSL_cleanse(d, sizeof(d));
     return st;
@@ -99,17 +122,17 @@ static authn_status check_password(request_rec *r, const char *user, const char 
 
 static const authn_provider provider = {&check_password, NULL};
 
-void it_authcache_register(apr_pool_t *p)
+void it_authn_register(apr_pool_t *p)
 {
-    ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "idtrust-cache", AUTHN_PROVIDER_VERSION,
+    ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "idtrust", AUTHN_PROVIDER_VERSION,
                               &provider, AP_AUTH_INTERNAL_PER_CONF);
 }
 
-void it_authcache_child_init(apr_pool_t *p)
+void it_authn_child_init(apr_pool_t *p)
 {
     apr_pool_create(&cache_pool, p);
     cache = apr_hash_make(cache_pool);
     if (RAND_bytes(salt, sizeof(salt)) != 1 ||
         apr_thread_mutex_create(&cache_lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS)
-        cache_lock = NULL; /* no cache: every request is checked by mod_authn_dbd */
+        cache_lock = NULL; /* no cache: every request is checked against the repository */
 }

@@ -1,0 +1,61 @@
+# PostgreSQL stops under a running httpd: API requests answer 503 in the API's envelope
+# with Retry-After, promptly; when it is back, the server recovers by itself.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test;
+use Apache::TestUtil;
+use Apache::TestRequest ();
+use lib 't/lib';
+use IdtTest;
+
+plan tests => 16, need { 'IDTRUST_PG_DATA set by scripts/test' => defined $ENV{IDTRUST_PG_DATA} };
+
+my $pg_ctl = "$ENV{IDTRUST_PG_BIN}/pg_ctl";
+sub pg { system($pg_ctl, '-D', $ENV{IDTRUST_PG_DATA}, '-w', '-t', '30', @_) == 0 or die "pg_ctl @_ failed\n" }
+
+my $store = new_store();
+my $path = "/v1/identity-stores/$store/saml-certificates";
+ok t_cmp(api(GET => $path)->code, 200, 'the store answers before the stop');
+
+# a client that would rather fail than wait: a hang shows up as a failed status
+Apache::TestRequest::user_agent(reset => 1, timeout => 5);
+
+pg('-m', 'fast', 'stop');
+
+my $res = api(GET => $path);
+ok t_cmp($res->code, 503, 'with the database down, a read answers 503');
+ok t_cmp($res->header('Retry-After'), qr/^\d+$/, 'with Retry-After');
+my $body = json_of($res);
+ok t_cmp($body->{error_code}, 'IIC.503', 'in the Identity Center envelope');
+ok t_cmp($body->{request_id}, qr/\S/, 'with the request id');
+
+$res = api(POST => '/idtrust/v1/identity-stores', body => { name => "down-$$" });
+ok t_cmp($res->code, 503, 'a write answers 503 too');
+
+# credentials never seen before cannot be checked: 503, not 401 or 500
+$res = api(GET => $path, auth => ['nobody', 'whatever']);
+ok t_cmp($res->code, 503, 'an unverifiable login answers 503');
+ok t_cmp(json_of($res)->{error_code}, 'IIC.503', 'in the envelope');
+
+$res = api(GET => '/idtrust/ready', auth => undef);
+ok t_cmp($res->code, 503, 'ready says 503 while the database is down');
+ok t_cmp($res->header('Retry-After'), qr/^\d+$/, 'with Retry-After');
+ok t_cmp(api(GET => '/idtrust/live', auth => undef)->code, 200, 'live stays 200');
+
+pg('-o', "-c listen_addresses='' -k $ENV{IDTRUST_PG_SOCKET} -c fsync=off", '-l',
+    "$ENV{IDTRUST_PG_DATA}/../log/postgresql.log", 'start');
+
+# every pooled connection predates the restart: each must recover on first use
+my @codes = map { api(GET => $path)->code } 1 .. 20;
+ok t_cmp(scalar(grep { $_ == 200 } @codes), 20, 'after the restart every read succeeds, no restart of httpd')
+    or print "# codes: @codes\n";
+
+$res = api(POST => '/idtrust/v1/identity-stores', body => { name => "back-$$" });
+ok t_cmp($res->code, 201, 'writes succeed again');
+
+$res = api(GET => $path, auth => ['admin', 'wrong-password']);
+ok t_cmp($res->code, 401, 'and logins are checked again (a wrong password is 401)');
+
+ok t_cmp(api(GET => '/idtrust/ready', auth => undef)->code, 200, 'ready is back to 200');
+ok t_cmp(psql("SELECT count(*) FROM idtrust.identity_store WHERE name = 'down-$$'"), 0,
+    'the write refused during the outage left nothing behind');
