@@ -1,0 +1,67 @@
+# httpd refuses to start when the repository's schema is older than mod_idstore needs,
+# and its log says which migration to apply.
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test;
+use Apache::TestUtil;
+use Apache::TestConfig ();
+use IO::Socket::INET ();
+use File::Temp ();
+use lib 't/lib';
+use IdtTest;
+
+plan tests => 4, need { 'IDTRUST_PG_SOCKET set by scripts/test' => defined $ENV{IDTRUST_PG_SOCKET} };
+
+my $cfg = Apache::Test::config();
+my $top = "$cfg->{vars}{serverroot}/..";
+my $db = "idtrust_old_$$";
+my $conninfo = "host=$ENV{IDTRUST_PG_SOCKET} dbname=$db";
+system('createdb', '-h', $ENV{IDTRUST_PG_SOCKET}, $db) == 0 or die "createdb failed\n";
+for my $m (qw(000_schema_version.sql 001_core.sql)) {
+    system('psql', $conninfo, '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-f', "$top/schema/$m") == 0
+        or die "migration $m failed\n";
+}
+
+my $port = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)->sockport;
+my $dir = File::Temp::tempdir(CLEANUP => 1);
+my $mods = '/usr/lib/apache2/modules';
+open(my $fh, '>', "$dir/httpd.conf") or die;
+print $fh <<"CONF";
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile $dir/httpd.pid
+ErrorLog $dir/error_log
+Mutex file:$dir default
+DefaultRuntimeDir $dir
+LoadModule mpm_event_module $mods/mod_mpm_event.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+LoadModule dbd_module $mods/mod_dbd.so
+LoadModule idtrust_module $top/modules/idtrust/.libs/mod_idtrust.so
+LoadModule idstore_module $top/modules/idstore/.libs/mod_idstore.so
+DBDriver pgsql
+DBDParams "$conninfo"
+CONF
+close $fh;
+
+# httpd exits by itself once a child reports the fatal schema check; the alarm only
+# keeps a regression from hanging the suite
+my $pid = fork // die;
+if (!$pid) { exec('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-DFOREGROUND') or exit 127 }
+my $status;
+eval {
+    local $SIG{ALRM} = sub { die "timeout\n" };
+    alarm 30;
+    waitpid($pid, 0);
+    $status = $?;
+    alarm 0;
+};
+if ($@) { kill 'TERM', $pid; waitpid($pid, 0); }
+
+ok t_cmp(defined $status, 1, 'httpd stopped by itself');
+my $log = '';
+if (open(my $l, '<', "$dir/error_log")) { local $/; $log = <$l>; }
+ok t_cmp($log, qr/Fatal error\.\.\. Apache is exiting/, 'because a child reported the schema as fatal');
+ok t_cmp($log, qr/schema is at version 1 but mod_idstore needs 2/, 'the log says what is wrong');
+ok t_cmp($log, qr{apply schema/002_identity_store\.sql}, 'and which migration to apply');
+
+system('dropdb', '-h', $ENV{IDTRUST_PG_SOCKET}, $db);
