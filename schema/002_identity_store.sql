@@ -25,7 +25,7 @@ CREATE TABLE idtrust.external_idp (
     id         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     store_id   uuid NOT NULL REFERENCES idtrust.identity_store (id) ON DELETE CASCADE,
     entity_id  text NOT NULL CHECK (length(entity_id) BETWEEN 1 AND 1024),
-    login_url  text NOT NULL CHECK (login_url ~ '^https?://'),
+    login_url  text NOT NULL CHECK (login_url ~* '^https?://'),
     metadata   text,
     enabled    boolean NOT NULL DEFAULT true,
     created_at timestamptz NOT NULL DEFAULT now(),

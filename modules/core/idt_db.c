@@ -31,7 +31,8 @@ static int conn_lost(idt_db *db, const PGresult *r)
 static idt_error *map_error(idt_db *db, PGresult *r)
 {
     const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn);
+    /* the primary message only: DETAIL may quote row values ("Failing row contains") */
+    const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     idt_error *e;
 
     if (conn_lost(db, r))
@@ -40,7 +41,9 @@ static idt_error *map_error(idt_db *db, PGresult *r)
         e = idt_err(db->pool, IDT_E_CONFLICT, "the change conflicts with the repository's state");
     else
         e = idt_err(db->pool, IDT_E_INTERNAL, "the repository failed to complete the request");
-    e->detail = apr_pstrdup(db->pool, msg && *msg ? msg : "no message from libpq");
+    if (!msg || !*msg) msg = PQerrorMessage(db->conn);
+    e->detail = apr_psprintf(db->pool, "%s%s%s", state ? state : "", state ? ": " : "",
+                             msg && *msg ? msg : "no message from libpq");
     return e;
 }
 

@@ -46,9 +46,14 @@ idt_error *idt_json_parse_object(apr_pool_t *p, const char *buf, apr_size_t len,
     if (idt_json_depth(buf, len) > max_depth)
         return idt_err(p, IDT_E_BAD_REQUEST, "JSON nesting is deeper than %d levels", max_depth);
     j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!j)
+    if (!j) {
+        /* jansson appends up to 20 bytes of the input ("near '...'"): they may be a secret,
+         * and the message is logged, so only its own words are kept */
+        char *text = apr_pstrdup(p, jerr.text), *near = strstr(text, " near '");
+        if (near) *near = '\0';
         return idt_err(p, IDT_E_BAD_REQUEST, "malformed JSON at line %d, column %d: %s", jerr.line,
-                       jerr.column, jerr.text);
+                       jerr.column, text);
+    }
     idt_json_own(p, j);
     if (!json_is_object(j)) return idt_err(p, IDT_E_BAD_REQUEST, "a JSON object is expected");
     *out = j;

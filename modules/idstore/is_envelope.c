@@ -41,9 +41,12 @@ static const char *authorization_message(request_rec *r)
     const char *text;
     char *enc;
     json_t *uri = json_string(orig->uri);
+    /* an ErrorDocument redirect turns the refused request into a GET; httpd keeps the
+     * method it had in REQUEST_METHOD */
+    const char *method = r->prev ? apr_table_get(orig->subprocess_env, "REQUEST_METHOD") : NULL;
 
     json_object_set_new(m, "user", orig->user ? json_string(orig->user) : json_null());
-    json_object_set_new(m, "method", json_string(orig->method));
+    json_object_set_new(m, "method", json_string(method ? method : orig->method));
     json_object_set_new(m, "resource", uri ? uri : json_null());
     json_object_set_new(m, "decision", json_string("deny"));
     text = idt_json_dump(r->pool, m, JSON_COMPACT);

@@ -139,8 +139,12 @@ idt_error *is_idp_cert_delete(idt_req *q)
         return idt_err(q->p, IDT_E_CONFLICT,
                        "the last certificate of an identity provider cannot be deleted: import its "
                        "replacement first");
+    /* the inventory row goes too: nothing holds the certificate any more */
     if ((e = idt_db_exec(q->db, NULL,
-                         "DELETE FROM idtrust.idp_certificate WHERE idp_id = $1 AND id = $2", 2, params)))
+                         "WITH gone AS (DELETE FROM idtrust.idp_certificate WHERE idp_id = $1 AND id = $2 "
+                         "RETURNING certificate_id) "
+                         "DELETE FROM idtrust.certificate WHERE id IN (SELECT certificate_id FROM gone)",
+                         2, params)))
         return e;
     q->status = 204;
     return idt_audit(q->db, &q->who, "idp_certificate.delete", "idp_certificate", q->args[2], NULL);

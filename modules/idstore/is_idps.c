@@ -61,8 +61,13 @@ idt_error *is_idp_list(idt_req *q)
 
 static idt_error *check_url(idt_req *q, const char *url)
 {
+    const unsigned char *c;
     apr_uri_t u;
-    if (apr_uri_parse(q->p, url, &u) != APR_SUCCESS || !u.scheme || !u.hostname ||
+    /* apr_uri_parse takes any byte: a space or line break would reach a Location header */
+    for (c = (const unsigned char *)url; *c; c++)
+        if (*c <= 0x20 || *c == 0x7f)
+            return idt_err(q->p, IDT_E_BAD_REQUEST, "login_url must not contain spaces or control characters");
+    if (apr_uri_parse(q->p, url, &u) != APR_SUCCESS || !u.scheme || !u.hostname || !*u.hostname ||
         (strcasecmp(u.scheme, "https") && strcasecmp(u.scheme, "http")))
         return idt_err(q->p, IDT_E_BAD_REQUEST, "login_url must be an absolute http(s) URL");
     return NULL;
@@ -101,11 +106,21 @@ static idt_error *read_input(idt_req *q, idp_input *in)
         }
         in->entity_id = md->entity_id;
         in->login_url = md->sso_url;
+        /* the limits idp_saml_config has, so both ways store the same */
+        if (strlen(in->entity_id) > 1024)
+            return idt_err(q->p, IDT_E_BAD_REQUEST, "idp_saml_metadata: entityID is longer than 1024 bytes");
+        if (strlen(in->login_url) > 2048)
+            return idt_err(q->p, IDT_E_BAD_REQUEST,
+                           "idp_saml_metadata: the SingleSignOnService Location is longer than 2048 bytes");
         for (i = 0; i < md->certs_b64->nelts; i++) {
             const char *what = apr_psprintf(q->p, "idp_saml_metadata signing certificate %d", i + 1);
+            int j, seen = 0;
             if ((e = is_idp_cert_parse(q, APR_ARRAY_IDX(md->certs_b64, i, const char *), what, &c)))
                 return e;
-            APR_ARRAY_PUSH(in->certs, idt_cert *) = c;
+            /* metadata often lists one certificate under several KeyDescriptors */
+            for (j = 0; j < in->certs->nelts; j++)
+                if (!strcmp(APR_ARRAY_IDX(in->certs, j, idt_cert *)->sha256_hex, c->sha256_hex)) seen = 1;
+            if (!seen) APR_ARRAY_PUSH(in->certs, idt_cert *) = c;
         }
     }
     else {
@@ -178,11 +193,9 @@ idt_error *is_idp_create(idt_req *q)
     ids = idt_json_own(q->p, json_array());
     for (i = 0; i < in.certs->nelts; i++) {
         const char *cert_id;
-        if ((e = is_idp_cert_add(q, idp_id, APR_ARRAY_IDX(in.certs, i, idt_cert *), &cert_id))) {
-            if (e->kind == IDT_E_CONFLICT)
-                e->msg = apr_psprintf(q->p, "signing certificate %d is given twice", i + 1);
+        /* read_input dropped repeated certificates, so the IdP holds none of these yet */
+        if ((e = is_idp_cert_add(q, idp_id, APR_ARRAY_IDX(in.certs, i, idt_cert *), &cert_id)))
             return e;
-        }
         if (!first) first = cert_id;
         json_array_append_new(ids, json_string(cert_id));
     }
@@ -198,6 +211,12 @@ idt_error *is_idp_delete(idt_req *q)
     idt_error *e;
 
     if ((e = is_idp_check(q, q->args[0], q->args[1], 1)) ||
+        /* its certificates leave the inventory with it: nothing holds them any more */
+        (e = idt_db_exec(q->db, NULL,
+                         "WITH gone AS (DELETE FROM idtrust.idp_certificate WHERE idp_id = $1 "
+                         "RETURNING certificate_id) "
+                         "DELETE FROM idtrust.certificate WHERE id IN (SELECT certificate_id FROM gone)",
+                         1, params)) ||
         (e = idt_db_exec(q->db, NULL, "DELETE FROM idtrust.external_idp WHERE id = $1", 1, params)))
         return e;
     q->status = 204;

@@ -26,6 +26,7 @@ const idt_route is_routes[] = {
     {"DELETE", STORE "/external-idp/{}/certificate/{}", is_idp_cert_delete},
     {"GET", "/idtrust/v1/identity-stores", is_store_list},
     {"POST", "/idtrust/v1/identity-stores", is_store_create},
+    {"GET", "/idtrust/v1/identity-stores/{}", is_store_get},
     {"DELETE", "/idtrust/v1/identity-stores/{}", is_store_delete},
     {NULL, NULL, NULL}};
 

@@ -138,7 +138,10 @@ idt_error *is_sp_delete(idt_req *q)
         return idt_err(q->p, IDT_E_CONFLICT,
                        "the ACTIVE certificate cannot be deleted: activate another one first");
     if ((e = idt_db_exec(q->db, NULL,
-                         "DELETE FROM idtrust.sp_certificate WHERE store_id = $1 AND id = $2", 2, params)))
+                         "WITH gone AS (DELETE FROM idtrust.sp_certificate WHERE store_id = $1 AND id = $2 "
+                         "RETURNING certificate_id) "
+                         "DELETE FROM idtrust.certificate WHERE id IN (SELECT certificate_id FROM gone)",
+                         2, params)))
         return e;
     q->status = 204;
     return idt_audit(q->db, &q->who, "saml_certificate.delete", "saml_certificate", q->args[1], NULL);

@@ -46,11 +46,32 @@ idt_error *is_store_list(idt_req *q)
     return NULL;
 }
 
+idt_error *is_store_get(idt_req *q)
+{
+    const char *params[1] = {q->args[0]};
+    PGresult *r;
+    idt_error *e;
+
+    if (!is_uuid(q->args[0])) return idt_err(q->p, IDT_E_NOT_FOUND, "identity store not found");
+    e = idt_db_exec(q->db, &r,
+                    "SELECT id, name, (extract(epoch FROM created_at) * 1000)::bigint "
+                    "FROM idtrust.identity_store WHERE id = $1",
+                    1, params);
+    if (e) return e;
+    if (PQntuples(r) == 0)
+        return idt_err(q->p, IDT_E_NOT_FOUND, "identity store %s not found", q->args[0]);
+    is_reply(q, 200, json_pack("{s:s, s:s, s:I}", "identity_store_id", PQgetvalue(r, 0, 0), "name",
+                               PQgetvalue(r, 0, 1), "created_at",
+                               (json_int_t)apr_atoi64(PQgetvalue(r, 0, 2))));
+    return NULL;
+}
+
 static idt_error *check_name(idt_req *q, const char *name)
 {
     const unsigned char *c;
+    /* C0, DEL and C1 (U+0080..U+009F, UTF-8 C2 80..C2 9F): all of Unicode's Cc */
     for (c = (const unsigned char *)name; *c; c++)
-        if (*c < 0x20 || *c == 0x7f)
+        if (*c < 0x20 || *c == 0x7f || (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f))
             return idt_err(q->p, IDT_E_BAD_REQUEST, "name must not contain control characters");
     if (strlen(name) > 64) return idt_err(q->p, IDT_E_BAD_REQUEST, "name is longer than 64 bytes");
     return NULL;
@@ -97,7 +118,16 @@ idt_error *is_store_delete(idt_req *q)
     idt_error *e;
 
     if ((e = is_store_check(q, id, 1))) return e;
-    if ((e = idt_db_exec(q->db, NULL, "DELETE FROM idtrust.identity_store WHERE id = $1", 1, params)))
+    /* the store's certificates leave the inventory with it */
+    if ((e = idt_db_exec(q->db, NULL,
+                         "WITH sp AS (DELETE FROM idtrust.sp_certificate WHERE store_id = $1 "
+                         "RETURNING certificate_id), "
+                         "idp AS (DELETE FROM idtrust.idp_certificate WHERE idp_id IN "
+                         "(SELECT id FROM idtrust.external_idp WHERE store_id = $1) RETURNING certificate_id) "
+                         "DELETE FROM idtrust.certificate WHERE id IN "
+                         "(SELECT certificate_id FROM sp UNION ALL SELECT certificate_id FROM idp)",
+                         1, params)) ||
+        (e = idt_db_exec(q->db, NULL, "DELETE FROM idtrust.identity_store WHERE id = $1", 1, params)))
         return e;
     if ((e = idt_audit(q->db, &q->who, "identity_store.delete", "identity_store", id, NULL))) return e;
     q->status = 204;

@@ -5,6 +5,8 @@
 #include "is_routes.h"
 
 idt_error *is_store_list(idt_req *q);
+/* GET /idtrust/v1/identity-stores/{id}: what Location of a created store names. */
+idt_error *is_store_get(idt_req *q);
 idt_error *is_store_create(idt_req *q);
 idt_error *is_store_delete(idt_req *q);
 

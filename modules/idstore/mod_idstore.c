@@ -44,7 +44,9 @@ static void *merge_server(apr_pool_t *p, void *basev, void *addv)
 static const char *set_int(cmd_parms *cmd, void *dc, const char *arg)
 {
     is_config *c = ap_get_module_config(cmd->server->module_config, &idstore_module);
-    long n = strtol(arg, NULL, 10);
+    char *end;
+    long n = strtol(arg, &end, 10);
+    if (*end) return apr_pstrcat(cmd->pool, cmd->cmd->name, " takes a number", NULL);
     if (cmd->info == (void *)1) {
         if (n != 2048 && n != 3072 && n != 4096) return "IdstoreSigningKeyBits takes 2048, 3072 or 4096";
         c->key_bits = (int)n;

@@ -42,6 +42,9 @@ static void *merge_server(apr_pool_t *p, void *basev, void *addv)
 static const char *set_secret_file(cmd_parms *cmd, void *dc, const char *arg)
 {
     it_server_conf *c = ap_get_module_config(cmd->server->module_config, &idtrust_module);
+    /* one passphrase for the whole repository: keys of every vhost share one table */
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err) return err;
     c->secret_file = ap_server_root_relative(cmd->pool, arg);
     return c->secret_file ? NULL : "IdtrustSecretKeyFile: invalid path";
 }

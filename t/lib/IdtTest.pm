@@ -38,7 +38,7 @@ sub api {
 # The decoded JSON body of a response (undef when it is not JSON).
 sub json_of {
     my $res = shift;
-    my $v = eval { JSON::PP->new->decode($res->decoded_content // '') };
+    my $v = eval { JSON::PP->new->utf8->decode($res->content // '') };
     return $v;
 }
 
@@ -110,6 +110,173 @@ CNF
     local $/;
     open(my $fh, '<', "$dir/e2.pem") or die;
     return scalar <$fh>;
+}
+
+1;
+
+# ---- external IdPs and their certificates (t/idstore/external_idp.t, idp_certificates.t) ----
+push @EXPORT, qw(idp_counts pem_b64 pem_crlf new_idp error_log_text);
+
+# Row counts of the tables an IdP change writes, as one string to compare before/after.
+sub idp_counts {
+    return psql('SELECT (SELECT count(*) FROM idtrust.external_idp) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.idp_certificate) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.certificate) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.audit)');
+}
+
+# The base64 body of a PEM block (armor lines and all whitespace removed).
+sub pem_b64 {
+    my $pem = shift;
+    $pem =~ s/-----(BEGIN|END) [A-Z0-9 ]+-----//g;
+    $pem =~ s/\s+//g;
+    return $pem;
+}
+
+# pem with "\r\n" line ends, as the Identity Center examples send it.
+sub pem_crlf {
+    my $pem = shift;
+    $pem =~ s/\r?\n/\r\n/g;
+    return $pem;
+}
+
+# A new external IdP of store from idp_saml_config + a fresh certificate; returns
+# { idp_id, certificate_id, pem, entity_id }.
+sub new_idp {
+    my ($store, %o) = @_;
+    my $name = $o{name} // ('idp-' . $$ . '-' . int(rand(1e9)));
+    my $pem = $o{pem} // openssl_cert(cn => "$name.example.test");
+    my $entity = "https://$name.example.test/saml";
+    my $res = api(POST => "/v1/identity-stores/$store/external-idp", body => {
+        idp_saml_config => { entity_id => $entity, login_url => "https://$name.example.test/sso" },
+        idp_certificate => $pem });
+    die "IdP create failed: " . $res->status_line . ' ' . $res->decoded_content . "\n"
+        unless $res->code == 201;
+    my $j = json_of($res);
+    return { idp_id => $j->{idp_id}, certificate_id => $j->{idp_certificate_id}, pem => $pem,
+        entity_id => $entity };
+}
+
+# What httpd has written to t/logs/error_log so far.
+sub error_log_text {
+    my $file = Apache::Test::vars('t_logs') . '/error_log';
+    open(my $fh, '<', $file) or die "$file: $!";
+    local $/;
+    return scalar <$fh>;
+}
+
+1;
+
+# ---- identity stores, SP certificates, the error envelope (t/idstore/stores.t,
+# sp_certificates.t, errors.t); iic_error_ok needs Apache::Test qw(-withtestmore) ----
+push @EXPORT, qw(store_counts unique_id_re iic_error_ok logged_request_id raw_http openssl_in);
+
+# Row counts of the tables a store or SAML-certificate change writes, as one string
+# "stores sp_certificates certificates audit" to compare before/after.
+sub store_counts {
+    return psql('SELECT (SELECT count(*) FROM idtrust.identity_store) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.sp_certificate) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.certificate) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.audit)');
+}
+
+# An id made by mod_unique_id: 20 bytes in 27 characters of its base64 alphabet.
+sub unique_id_re { qr/\A[A-Za-z0-9\@_-]{27}\z/ }
+
+# One test (a subtest): res is an Identity Center error: status, JSON Content-Type,
+# exactly {error_code, error_msg, request_id} (+ encoded_authorization_message on 403),
+# the code, a non-empty message (matching msg_re when given), a mod_unique_id request id.
+# Returns the decoded body.
+sub iic_error_ok {
+    my ($res, $status, $code, $name, $msg_re) = @_;
+    my $j = json_of($res);
+    Test::More::subtest($name => sub {
+        Test::More::plan(tests => 6);
+        Test::More::is($res->code, $status, "status $status")
+            or Test::More::diag($res->as_string);
+        Test::More::like($res->header('Content-Type') // '', qr{\Aapplication/json\b}i,
+            'Content-Type is application/json');
+        my @keys = ('error_code', 'error_msg', 'request_id',
+            ($status == 403 ? ('encoded_authorization_message') : ()));
+        Test::More::is_deeply([sort keys %{ ref $j eq 'HASH' ? $j : {} }], [sort @keys],
+            'exactly the envelope members');
+        Test::More::is($j && $j->{error_code}, $code, "error_code $code");
+        Test::More::like($j && defined $j->{error_msg} && !ref $j->{error_msg} ? $j->{error_msg} : '',
+            $msg_re // qr/\S/, 'error_msg says why');
+        Test::More::like($j && defined $j->{request_id} ? $j->{request_id} : '', unique_id_re(),
+            'request_id is a mod_unique_id id');
+    });
+    return $j;
+}
+
+# The ids t/logs/request_ids.log holds for the request sent with header X-Idt-Test: tag:
+# (UNIQUE_ID, REDIRECT_UNIQUE_ID, status), '-' for an unset one. httpd writes the line
+# once the response is out, so this waits for it (up to 10 s); () when it never comes.
+sub logged_request_id {
+    my $tag = shift;
+    my $file = Apache::Test::vars('t_logs') . '/request_ids.log';
+    for (1 .. 200) {
+        if (open(my $fh, '<', $file)) {
+            while (my $line = <$fh>) {
+                chomp $line;
+                my @f = split / /, $line;
+                return @f[1 .. 3] if @f == 4 && $f[0] eq $tag;
+            }
+        }
+        select(undef, undef, undef, 0.05);
+    }
+    return ();
+}
+
+# Sends head (request line and headers, "\r\n" ends, without the blank line) and then
+# the body pieces of @body over a new connection; returns the HTTP::Response, or undef
+# when no response came. Writing stops quietly when the server closes early.
+sub raw_http {
+    my ($head, @body) = @_;
+    require IO::Socket::INET;
+    require HTTP::Response;
+    my $sock = IO::Socket::INET->new(PeerAddr => Apache::TestRequest::hostport(), Timeout => 30)
+        or die "connect: $!";
+    local $SIG{PIPE} = 'IGNORE';
+    my $ok = defined syswrite($sock, "$head\r\n");
+    for my $piece (@body) {
+        last unless $ok;
+        my $off = 0;
+        while ($ok && $off < length $piece) {
+            my $n = syswrite($sock, $piece, length($piece) - $off, $off);
+            $ok = defined $n;
+            $off += $n if $ok;
+        }
+    }
+    shutdown($sock, 1) if $ok;
+    my $raw = '';
+    while (1) {
+        my $n = sysread($sock, my $buf, 65536);
+        last unless $n;
+        $raw .= $buf;
+    }
+    close $sock;
+    return undef unless length $raw;
+    return HTTP::Response->parse($raw);
+}
+
+# Runs openssl with @args on input (a file passed with -in); returns (stdout, exit code).
+sub openssl_in {
+    my ($input, @args) = @_;
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    open(my $in, '>', "$dir/in") or die "$dir/in: $!";
+    print $in $input;
+    close $in;
+    # openssl's complaints (a wrong passphrase, on purpose) stay out of the test output
+    open(my $stderr, '>&', \*STDERR) or die "dup: $!";
+    open(STDERR, '>', '/dev/null') or die "/dev/null: $!";
+    my $ok = open(my $fh, '-|', 'openssl', @args, '-in', "$dir/in");
+    open(STDERR, '>&', $stderr) or die "dup: $!";
+    $ok or die "openssl: $!";
+    local $/;
+    my $out = <$fh> // '';
+    close $fh;
+    return ($out, $? >> 8);
 }
 
 1;
