@@ -64,8 +64,8 @@ int idt_httpd_schema_check(server_rec *s, apr_pool_t *p, int module_index, const
     }
     if (have < needed) {
         ap_log_error_(__FILE__, __LINE__, module_index, APLOG_CRIT, 0, s,
-                      "%s: the repository schema is at version %d but %s needs %d: apply "
-                      "schema/%s (scripts/migrate applies every pending migration)",
+                      "%s: the repository schema is at version %d but %s needs %d (schema/%s): "
+                      "apply the pending migrations with scripts/migrate",
                       tag, have, module, needed, migration);
         return 0;
     }

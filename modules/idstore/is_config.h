@@ -6,6 +6,7 @@ typedef struct is_config {
     int key_bits;           /* IdstoreSigningKeyBits; 0: unset */
     int cert_days;          /* IdstoreCertificateDays; 0: unset */
     const char *public_url; /* IdstorePublicURL; NULL: from the request */
+    int read_cache;         /* IdstoreReadCache: 1 on, 0 off, -1 unset (on) */
 } is_config;
 
 #define IS_DEFAULT_KEY_BITS 3072

@@ -20,6 +20,7 @@ struct idt_req {
     const char *secret; /* passphrase for private keys at rest */
     int status;        /* on success: 200, 201 or 204 */
     json_t *out;       /* on success: the body (owned by p), NULL for 204 */
+    const char *cached; /* a GET's rendered body, from or for the read cache */
 };
 
 extern const idt_route is_routes[];

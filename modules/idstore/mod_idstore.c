@@ -12,7 +12,9 @@
 #include <http_request.h>
 #include <mpm_common.h>
 
+#include "idt_httpd_cache.h"
 #include "idt_httpd_db.h"
+#include "idt_httpd_listen.h"
 #include "idt_httpd_error.h"
 #include "idt_json.h"
 #include "is_envelope.h"
@@ -22,14 +24,22 @@
 module AP_MODULE_DECLARE_DATA idstore_module;
 
 /* The schema this build of the module needs. */
-#define IS_SCHEMA_VERSION 2
-#define IS_SCHEMA_MIGRATION "002_identity_store.sql"
+#define IS_SCHEMA_VERSION 3
+#define IS_SCHEMA_MIGRATION "003_change_notify.sql"
+
+/* Triggers on the identity-store tables NOTIFY this channel (schema/003). */
+#define IS_CHANNEL "idtrust_idstore"
+/* Rendered GET responses kept per child process. */
+#define IS_CACHE_ENTRIES 4096
 
 static APR_OPTIONAL_FN_TYPE(idtrust_secret) *get_secret;
+static idt_cache *read_cache;
 
 static void *create_server(apr_pool_t *p, server_rec *s)
 {
-    return apr_pcalloc(p, sizeof(is_config));
+    is_config *c = apr_pcalloc(p, sizeof(is_config));
+    c->read_cache = -1;
+    return c;
 }
 
 static void *merge_server(apr_pool_t *p, void *basev, void *addv)
@@ -38,6 +48,7 @@ static void *merge_server(apr_pool_t *p, void *basev, void *addv)
     c->key_bits = add->key_bits ? add->key_bits : base->key_bits;
     c->cert_days = add->cert_days ? add->cert_days : base->cert_days;
     c->public_url = add->public_url ? add->public_url : base->public_url;
+    c->read_cache = add->read_cache >= 0 ? add->read_cache : base->read_cache;
     return c;
 }
 
@@ -69,6 +80,15 @@ static const char *set_public_url(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+static const char *set_read_cache(cmd_parms *cmd, void *dc, int on)
+{
+    is_config *c = ap_get_module_config(cmd->server->module_config, &idstore_module);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    if (err) return err;
+    c->read_cache = on;
+    return NULL;
+}
+
 static void optional_fn_retrieve(void)
 {
     get_secret = APR_RETRIEVE_OPTIONAL_FN(idtrust_secret);
@@ -83,14 +103,36 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "IS00001: mod_idstore: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    {
+        is_config *c = ap_get_module_config(s->module_config, &idstore_module);
+        read_cache = c->read_cache != 0 ? idt_cache_create(pconf, s, IS_CACHE_ENTRIES) : NULL;
+    }
     return OK;
+}
+
+static void cache_changed(void *ctx)
+{
+    idt_cache_invalidate(ctx);
+}
+
+static void cache_connected(void *ctx, int up)
+{
+    idt_cache_set_usable(ctx, up);
 }
 
 static void child_init(apr_pool_t *p, server_rec *s)
 {
+    static const idt_listen_cb cb = {cache_changed, cache_connected, NULL};
+    idt_listen_cb mine = cb;
+
     if (!idt_httpd_schema_check(s, p, APLOG_MODULE_INDEX, "IS00002", "mod_idstore",
                                 IS_SCHEMA_VERSION, IS_SCHEMA_MIGRATION))
         exit(APEXIT_CHILDFATAL);
+    if (read_cache) {
+        idt_cache_child_init(read_cache, p);
+        mine.ctx = read_cache;
+        idt_httpd_listen_start(s, p, IS_CHANNEL, &mine);
+    }
 }
 
 static int error_handler(request_rec *r)
@@ -102,6 +144,7 @@ static int error_handler(request_rec *r)
 
 static int send_result(idt_req *q)
 {
+    if (q->cached) return idt_httpd_send(q->r, HTTP_OK, "application/json;charset=UTF-8", q->cached);
     if (q->status == HTTP_NO_CONTENT || !q->out) {
         q->r->status = HTTP_NO_CONTENT;
         apr_table_setn(q->r->headers_out, "Cache-Control", "no-store");
@@ -111,17 +154,27 @@ static int send_result(idt_req *q)
                           idt_json_dump(q->p, q->out, JSON_COMPACT));
 }
 
+/* One request's work: a read from the cache or the repository, a write as one
+ * transaction. The tables' triggers tell every node's cache at commit; this
+ * httpd's processes are told at once, so they read their own writes. */
 static idt_error *run(idt_req *q, const idt_route *rt)
 {
     int write = q->r->method_number != M_GET;
+    apr_uint32_t generation = idt_cache_generation(read_cache);
     idt_error *e;
 
+    if (!write && (q->cached = idt_cache_get(read_cache, q->r->uri, q->p))) return NULL;
     if ((e = idt_httpd_db(q->r, &q->db))) return e;
     if (write && (e = idt_db_begin(q->db))) return e;
     e = rt->fn(q);
     if (write) {
         if (!e) e = idt_db_commit(q->db);
         if (e) idt_db_rollback(q->db);
+        else idt_cache_invalidate(read_cache);
+    }
+    else if (!e && q->status == HTTP_OK && q->out) {
+        q->cached = idt_json_dump(q->p, q->out, JSON_COMPACT);
+        idt_cache_put(read_cache, q->r->uri, generation, q->cached);
     }
     return e;
 }
@@ -166,6 +219,8 @@ static const command_rec commands[] = {
                   "RSA size of generated SAML signing keys: 2048, 3072 (default) or 4096"),
     AP_INIT_TAKE1("IdstoreCertificateDays", set_int, (void *)2, RSRC_CONF,
                   "validity of generated SAML signing certificates in days (default 3650)"),
+    AP_INIT_FLAG("IdstoreReadCache", set_read_cache, NULL, RSRC_CONF,
+                 "keep rendered GET responses until a write on any node changes the repository (default On)"),
     AP_INIT_TAKE1("IdstorePublicURL", set_public_url, NULL, RSRC_CONF,
                   "scheme://host[:port] clients use to reach this server, for SAML SP settings"),
     {NULL}};

@@ -14,7 +14,7 @@ ok t_cmp(json_of($res)->{status}, 'live', 'live says live');
 
 $res = api(GET => '/idtrust/ready', auth => undef);
 ok t_cmp($res->code, 200, 'ready answers 200 while the database is up');
-ok t_cmp(json_of($res)->{schema_version}, 2, 'ready reports the schema version');
+ok t_cmp(json_of($res)->{schema_version}, 3, 'ready reports the schema version');
 
 $res = api(POST => '/idtrust/ready', auth => undef, body => {});
 ok t_cmp($res->code, 405, 'ready takes GET only');

@@ -61,7 +61,8 @@ ok t_cmp(defined $status, 1, 'httpd stopped by itself');
 my $log = '';
 if (open(my $l, '<', "$dir/error_log")) { local $/; $log = <$l>; }
 ok t_cmp($log, qr/Fatal error\.\.\. Apache is exiting/, 'because a child reported the schema as fatal');
-ok t_cmp($log, qr/schema is at version 1 but mod_idstore needs 2/, 'the log says what is wrong');
-ok t_cmp($log, qr{apply schema/002_identity_store\.sql}, 'and which migration to apply');
+ok t_cmp($log, qr/schema is at version 1 but mod_idstore needs 3/, 'the log says what is wrong');
+ok t_cmp($log, qr{needs 3 \(schema/003_change_notify\.sql\): apply the pending migrations with scripts/migrate},
+    'and which migrations to apply');
 
 system('dropdb', '-h', $ENV{IDTRUST_PG_SOCKET}, $db);

@@ -1,0 +1,106 @@
+#include "idt_httpd_cache.h"
+
+#include <apr_atomic.h>
+#include <apr_hash.h>
+#include <apr_shm.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <http_log.h>
+
+struct idt_cache {
+    apr_uint32_t *generation; /* in shared memory */
+    int max_entries;
+    apr_pool_t *pool;         /* the entries; cleared when full */
+    apr_hash_t *entries;
+    apr_thread_mutex_t *lock;
+    int stored;               /* entries made since the pool was cleared */
+    volatile apr_uint32_t usable;
+};
+
+typedef struct entry {
+    apr_uint32_t generation;
+    apr_size_t len;
+    char body[1];
+} entry;
+
+idt_cache *idt_cache_create(apr_pool_t *pconf, server_rec *s, int max_entries)
+{
+    idt_cache *c = apr_pcalloc(pconf, sizeof(*c));
+    apr_shm_t *shm;
+    apr_status_t rv = apr_shm_create(&shm, sizeof(apr_uint32_t), NULL, pconf);
+
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
+                     "IT00030: no shared memory for the read cache; reads go to the repository");
+        return NULL;
+    }
+    c->generation = apr_shm_baseaddr_get(shm);
+    *c->generation = 1;
+    c->max_entries = max_entries;
+    return c;
+}
+
+void idt_cache_child_init(idt_cache *c, apr_pool_t *pchild)
+{
+    if (!c) return;
+    apr_pool_create(&c->pool, pchild);
+    c->entries = apr_hash_make(c->pool);
+    if (apr_thread_mutex_create(&c->lock, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS)
+        c->lock = NULL;
+}
+
+void idt_cache_set_usable(idt_cache *c, int usable)
+{
+    if (c) apr_atomic_set32(&c->usable, usable ? 1 : 0);
+}
+
+apr_uint32_t idt_cache_generation(idt_cache *c)
+{
+    return c ? apr_atomic_read32(c->generation) : 0;
+}
+
+static int usable(idt_cache *c)
+{
+    return c && c->lock && apr_atomic_read32(&c->usable);
+}
+
+const char *idt_cache_get(idt_cache *c, const char *key, apr_pool_t *p)
+{
+    const char *body = NULL;
+    entry *e;
+
+    if (!usable(c)) return NULL;
+    apr_thread_mutex_lock(c->lock);
+    e = apr_hash_get(c->entries, key, APR_HASH_KEY_STRING);
+    if (e && e->generation == apr_atomic_read32(c->generation))
+        body = apr_pstrmemdup(p, e->body, e->len);
+    apr_thread_mutex_unlock(c->lock);
+    return body;
+}
+
+void idt_cache_put(idt_cache *c, const char *key, apr_uint32_t gen, const char *body)
+{
+    apr_size_t len = strlen(body);
+    entry *e;
+
+    if (!usable(c) || gen != apr_atomic_read32(c->generation)) return;
+    apr_thread_mutex_lock(c->lock);
+    if (++c->stored > c->max_entries) {
+        /* bounded memory (replaced entries stay in the pool until it is cleared):
+         * start over rather than track ages */
+        apr_pool_clear(c->pool);
+        c->entries = apr_hash_make(c->pool);
+        c->stored = 1;
+    }
+    e = apr_palloc(c->pool, sizeof(*e) + len);
+    e->generation = gen;
+    e->len = len;
+    memcpy(e->body, body, len + 1);
+    apr_hash_set(c->entries, apr_pstrdup(c->pool, key), APR_HASH_KEY_STRING, e);
+    apr_thread_mutex_unlock(c->lock);
+}
+
+void idt_cache_invalidate(idt_cache *c)
+{
+    if (c) apr_atomic_inc32(c->generation);
+}

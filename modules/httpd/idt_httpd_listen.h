@@ -1,0 +1,19 @@
+/* A thread per child process that LISTENs for repository changes made by any node
+ * (writers NOTIFY in their transaction; PostgreSQL delivers at commit). */
+#ifndef IDT_HTTPD_LISTEN_H
+#define IDT_HTTPD_LISTEN_H
+
+#include <httpd.h>
+
+typedef struct idt_listen_cb {
+    void (*changed)(void *ctx);                /* something changed, or may have */
+    void (*connected)(void *ctx, int is_up);   /* the listener's connection came or went */
+    void *ctx;
+} idt_listen_cb;
+
+/* Starts the thread in child_init. It holds one mod_dbd connection for as long as the
+ * child lives, reconnecting after a database restart, and stops with pchild. */
+void idt_httpd_listen_start(server_rec *s, apr_pool_t *pchild, const char *channel,
+                            const idt_listen_cb *cb);
+
+#endif
