@@ -3,7 +3,6 @@
 #include <apr_dbd.h>
 #include <apr_optional.h>
 #include <http_log.h>
-#include <mod_dbd.h>
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
@@ -19,11 +18,22 @@ const char *idt_httpd_db_init(void)
     return NULL;
 }
 
-static PGconn *native(ap_dbd_t *dbd)
+PGconn *idt_httpd_db_native(ap_dbd_t *dbd)
 {
     const char *name = apr_dbd_name(dbd->driver);
     if (!name || strcmp(name, "pgsql")) return NULL;
     return (PGconn *)apr_dbd_native_handle(dbd->driver, dbd->handle);
+}
+
+ap_dbd_t *idt_httpd_db_open(server_rec *s, apr_pool_t *p)
+{
+    if (!dbd_open && idt_httpd_db_init()) return NULL;
+    return dbd_open(p, s);
+}
+
+void idt_httpd_db_close(server_rec *s, ap_dbd_t *dbd)
+{
+    if (dbd && dbd_close) dbd_close(s, dbd);
 }
 
 idt_error *idt_httpd_db(request_rec *r, idt_db **db)
@@ -33,7 +43,7 @@ idt_error *idt_httpd_db(request_rec *r, idt_db **db)
 
     *db = NULL;
     if (!dbd) return idt_err(r->pool, IDT_E_UNAVAILABLE, "the repository is unavailable; retry later");
-    if (!(conn = native(dbd)))
+    if (!(conn = idt_httpd_db_native(dbd)))
         return idt_err(r->pool, IDT_E_INTERNAL, "DBDriver must be pgsql");
     *db = idt_db_wrap(r->pool, conn);
     return NULL;
@@ -42,8 +52,8 @@ idt_error *idt_httpd_db(request_rec *r, idt_db **db)
 int idt_httpd_schema_check(server_rec *s, apr_pool_t *p, int module_index, const char *tag,
                            const char *module, int needed, const char *migration)
 {
-    ap_dbd_t *dbd = dbd_open ? dbd_open(p, s) : NULL;
-    PGconn *conn = dbd ? native(dbd) : NULL;
+    ap_dbd_t *dbd = idt_httpd_db_open(s, p);
+    PGconn *conn = dbd ? idt_httpd_db_native(dbd) : NULL;
     idt_error *e;
     int have = 0;
 
@@ -51,11 +61,11 @@ int idt_httpd_schema_check(server_rec *s, apr_pool_t *p, int module_index, const
         ap_log_error_(__FILE__, __LINE__, module_index, APLOG_WARNING, 0, s,
                       "%s: repository unreachable at start; %s answers 503 until it is back", tag,
                       module);
-        if (dbd) dbd_close(s, dbd);
+        idt_httpd_db_close(s, dbd);
         return 1;
     }
     e = idt_db_schema_version(idt_db_wrap(p, conn), &have);
-    dbd_close(s, dbd);
+    idt_httpd_db_close(s, dbd);
     if (e) {
         ap_log_error_(__FILE__, __LINE__, module_index, APLOG_WARNING, 0, s,
                       "%s: schema version unknown (%s); %s goes on", tag,

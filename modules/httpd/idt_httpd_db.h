@@ -2,12 +2,22 @@
 #ifndef IDT_HTTPD_DB_H
 #define IDT_HTTPD_DB_H
 
+#include <apr_dbd.h>
 #include <httpd.h>
+#include <mod_dbd.h>
 
 #include "idt_db.h"
 
 /* Looks up mod_dbd's functions; a sentence naming the missing module when absent. */
 const char *idt_httpd_db_init(void);
+
+/* A connection for work outside a request (child start, background threads), from
+ * mod_dbd's pool; NULL when none can be made. Give it back with idt_httpd_db_close. */
+ap_dbd_t *idt_httpd_db_open(server_rec *s, apr_pool_t *p);
+void idt_httpd_db_close(server_rec *s, ap_dbd_t *dbd);
+
+/* The libpq connection under a mod_dbd one, or NULL when DBDriver is not pgsql. */
+PGconn *idt_httpd_db_native(ap_dbd_t *dbd);
 
 /* The request's connection (mod_dbd releases it with the request):
  * IDT_E_UNAVAILABLE when no connection can be made. */

@@ -1,14 +1,12 @@
 #include "idt_httpd_listen.h"
 
 #include <apr_atomic.h>
-#include <apr_dbd.h>
-#include <apr_optional.h>
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
 #include <http_log.h>
-#include <libpq-fe.h>
-#include <mod_dbd.h>
 #include <poll.h>
+
+#include "idt_httpd_db.h"
 
 typedef struct listener {
     server_rec *s;
@@ -19,16 +17,6 @@ typedef struct listener {
     volatile apr_uint32_t stop;
 } listener;
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
-static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
-
-static PGconn *native(ap_dbd_t *dbd)
-{
-    const char *name = apr_dbd_name(dbd->driver);
-    if (!name || strcmp(name, "pgsql")) return NULL;
-    return (PGconn *)apr_dbd_native_handle(dbd->driver, dbd->handle);
-}
-
 /* Sleeps up to ms, waking early when asked to stop. */
 static void pause_ms(listener *l, int ms)
 {
@@ -38,20 +26,20 @@ static void pause_ms(listener *l, int ms)
 /* A connection that LISTENs, or NULL. */
 static ap_dbd_t *subscribe(listener *l)
 {
-    ap_dbd_t *dbd = dbd_open(l->pool, l->s);
-    PGconn *conn = dbd ? native(dbd) : NULL;
+    ap_dbd_t *dbd = idt_httpd_db_open(l->s, l->pool);
+    PGconn *conn = dbd ? idt_httpd_db_native(dbd) : NULL;
     PGresult *r;
     int ok;
 
     if (!conn) {
-        if (dbd) dbd_close(l->s, dbd);
+        idt_httpd_db_close(l->s, dbd);
         return NULL;
     }
     r = PQexec(conn, l->listen_sql);
     ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     if (!ok) {
-        dbd_close(l->s, dbd);
+        idt_httpd_db_close(l->s, dbd);
         return NULL;
     }
     return dbd;
@@ -78,7 +66,7 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
             l->cb.connected(l->cb.ctx, 1);
             l->cb.changed(l->cb.ctx);
         }
-        conn = native(dbd);
+        conn = idt_httpd_db_native(dbd);
         pfd.fd = PQsocket(conn);
         pfd.events = POLLIN;
         pfd.revents = 0;
@@ -89,7 +77,7 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
             l->cb.changed(l->cb.ctx);
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, l->s,
                          "IT00031: change listener lost its connection; reads bypass the cache");
-            dbd_close(l->s, dbd);
+            idt_httpd_db_close(l->s, dbd);
             dbd = NULL;
             apr_pool_clear(l->pool);
             continue;
@@ -100,7 +88,7 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
         }
         if (changed) l->cb.changed(l->cb.ctx);
     }
-    if (dbd) dbd_close(l->s, dbd);
+    if (dbd) idt_httpd_db_close(l->s, dbd);
     apr_thread_exit(t, APR_SUCCESS);
     return NULL;
 }
@@ -121,9 +109,6 @@ void idt_httpd_listen_start(server_rec *s, apr_pool_t *pchild, const char *chann
     listener *l = apr_pcalloc(pchild, sizeof(*l));
     apr_status_t rv;
 
-    dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
-    dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
-    if (!dbd_open || !dbd_close) return;
     l->s = s;
     l->cb = *cb;
     /* channel is ours, a constant identifier: LISTEN takes no parameters */
