@@ -4,6 +4,9 @@
 #include <http_core.h>
 #include <http_protocol.h>
 #include <http_request.h>
+#include <util_filter.h>
+
+#include "idt_httpd_error.h"
 
 #include "idt_json.h"
 
@@ -18,8 +21,9 @@ idt_error *idt_httpd_read_body(request_rec *r, const char **buf, apr_size_t *len
     apr_off_t limit = body_limit(r);
     const char *cl = apr_table_get(r->headers_in, "Content-Length");
     apr_size_t got = 0, cap;
+    apr_bucket_brigade *bb;
     char *data;
-    int rc;
+    int eos = 0;
 
     *buf = "";
     *len = 0;
@@ -32,39 +36,46 @@ idt_error *idt_httpd_read_body(request_rec *r, const char **buf, apr_size_t *len
             return idt_err(r->pool, IDT_E_TOO_LARGE,
                            "the request body is larger than %" APR_OFF_T_FMT " bytes", limit);
     }
-    rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK);
-    if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE)
-        return idt_err(r->pool, IDT_E_TOO_LARGE,
-                       "the request body is larger than %" APR_OFF_T_FMT " bytes", limit);
-    if (rc != OK) return idt_err(r->pool, IDT_E_BAD_REQUEST, "the request body cannot be read");
-    if (!ap_should_client_block(r)) return NULL;
-
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     cap = 8192;
     data = apr_palloc(r->pool, cap + 1);
-    for (;;) {
-        long n;
-        if (got == cap) {
-            char *bigger;
-            cap = cap * 2 > (apr_size_t)limit + 1 ? (apr_size_t)limit + 1 : cap * 2;
-            bigger = apr_palloc(r->pool, cap + 1);
-            memcpy(bigger, data, got);
-            data = bigger;
+    while (!eos) {
+        apr_bucket *b;
+        apr_status_t rv = ap_get_brigade(r->input_filters, bb, AP_MODE_READBYTES, APR_BLOCK_READ,
+                                         HUGE_STRING_LEN);
+        if (rv == AP_FILTER_ERROR) {
+            /* httpd refused the body itself (e.g. a chunked body over LimitRequestBody)
+             * and has already answered through ErrorDocument */
+            apr_table_setn(r->notes, IDT_NOTE_SENT, "1");
+            return idt_err(r->pool, IDT_E_TOO_LARGE, "the request body was refused while read");
         }
-        n = ap_get_client_block(r, data + got, cap - got);
-        if (n == 0) break;
-        if (n < 0) {
-            if (r->status == HTTP_REQUEST_ENTITY_TOO_LARGE)
+        if (rv != APR_SUCCESS)
+            return idt_err(r->pool, IDT_E_BAD_REQUEST, "the request body cannot be read");
+        for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = APR_BUCKET_NEXT(b)) {
+            const char *chunk;
+            apr_size_t n;
+            if (APR_BUCKET_IS_EOS(b)) {
+                eos = 1;
+                break;
+            }
+            if (apr_bucket_read(b, &chunk, &n, APR_BLOCK_READ) != APR_SUCCESS)
+                return idt_err(r->pool, IDT_E_BAD_REQUEST, "the request body cannot be read");
+            if ((apr_off_t)(got + n) > limit) {
+                r->connection->keepalive = AP_CONN_CLOSE;
                 return idt_err(r->pool, IDT_E_TOO_LARGE,
                                "the request body is larger than %" APR_OFF_T_FMT " bytes", limit);
-            return idt_err(r->pool, IDT_E_BAD_REQUEST, "the request body cannot be read");
+            }
+            if (got + n > cap) {
+                char *bigger;
+                while (got + n > cap) cap *= 2;
+                bigger = apr_palloc(r->pool, cap + 1);
+                memcpy(bigger, data, got);
+                data = bigger;
+            }
+            memcpy(data + got, chunk, n);
+            got += n;
         }
-        got += (apr_size_t)n;
-        if ((apr_off_t)got > limit) {
-            /* drain nothing more: the connection is closed after the response */
-            r->connection->keepalive = AP_CONN_CLOSE;
-            return idt_err(r->pool, IDT_E_TOO_LARGE,
-                           "the request body is larger than %" APR_OFF_T_FMT " bytes", limit);
-        }
+        apr_brigade_cleanup(bb);
     }
     data[got] = '\0';
     *buf = data;

@@ -11,6 +11,10 @@
  * the error document answers 503 instead of the 500 httpd raised. */
 #define IDT_NOTE_UNAVAILABLE "idtrust-unavailable"
 
+/* Set in r->notes when httpd has already answered the request with an error of its
+ * own (through ErrorDocument), so the handler must not answer again. */
+#define IDT_NOTE_SENT "idtrust-error-sent"
+
 /* mod_unique_id's UNIQUE_ID (kept across ErrorDocument redirects), or r->log_id. */
 const char *idt_httpd_request_id(request_rec *r);
 

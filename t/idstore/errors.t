@@ -9,7 +9,7 @@ use IdtTest;
 use JSON::PP ();
 use MIME::Base64 qw(decode_base64 encode_base64);
 
-plan tests => 103;
+plan tests => 104;
 
 my $uniq = "$$-" . int(rand(1e9));
 my $BASE = '/idtrust/v1/identity-stores';
@@ -97,8 +97,11 @@ my $head = "POST $BASE HTTP/1.1\r\nHost: " . Apache::TestRequest::hostport() . "
     . "Connection: close\r\n";
 my $piece = 'a' x 65536;
 my @chunks = ('{"name":"', ($piece) x 17, '"}');
-refused(sub { raw_http($head, (map { sprintf("%x\r\n%s\r\n", length, $_) } @chunks), "0\r\n\r\n")
+($j) = refused(sub { raw_http($head, (map { sprintf("%x\r\n%s\r\n", length, $_) } @chunks), "0\r\n\r\n")
         // HTTP::Response->new(599) }, 413, 'IIC.413', 'a chunked body over 1 MiB');
+$rid = ($j // {})->{request_id} // 'none';
+my @lines = error_log_text() =~ /IS00100: request \Q$rid\E: /g;
+is scalar(@lines), 1, 'httpd refused the chunked body once: one answer, one log line';
 my $small = JSON::PP->new->encode({ name => "chunked-$uniq" });
 $res = raw_http($head, sprintf("%x\r\n%s\r\n0\r\n\r\n", length $small, $small));
 is $res && $res->code, 201, 'a small chunked body is read';
