@@ -124,7 +124,7 @@ idt_httpd_conf() {
         echo "Mutex file:$var/run default"
         echo "ErrorLog \"$var/log/error_log\""
         echo "LogLevel ${IDTRUST_LOGLEVEL:-warn}"
-        echo "ErrorLogFormat \"[%{u}t] [%-m:%l] [pid %P:tid %T] %M\""
+        echo "ErrorLogFormat \"[%{u}t] [%-m:%l] [pid %P:tid %T] [rid %-L] %M\""
         for m in mpm_event authn_core authz_core auth_basic authz_user dbd unique_id \
                  socache_shmcb ssl mime alias; do
             echo "LoadModule ${m}_module $mods/mod_$m.so"
