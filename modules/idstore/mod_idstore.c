@@ -33,6 +33,7 @@ module AP_MODULE_DECLARE_DATA idstore_module;
 #define IS_CACHE_ENTRIES 4096
 
 static APR_OPTIONAL_FN_TYPE(idtrust_secret) *get_secret;
+static APR_OPTIONAL_FN_TYPE(idtrust_require_schema) *require_schema;
 static idt_cache *read_cache;
 
 static void *create_server(apr_pool_t *p, server_rec *s)
@@ -92,6 +93,7 @@ static const char *set_read_cache(cmd_parms *cmd, void *dc, int on)
 static void optional_fn_retrieve(void)
 {
     get_secret = APR_RETRIEVE_OPTIONAL_FN(idtrust_secret);
+    require_schema = APR_RETRIEVE_OPTIONAL_FN(idtrust_require_schema);
 }
 
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
@@ -103,6 +105,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "IS00001: mod_idstore: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    if (require_schema) require_schema(IS_SCHEMA_VERSION, "mod_idstore", IS_SCHEMA_MIGRATION);
     {
         is_config *c = ap_get_module_config(s->module_config, &idstore_module);
         read_cache = c->read_cache != 0 ? idt_cache_create(pconf, s, IS_CACHE_ENTRIES) : NULL;

@@ -9,6 +9,17 @@
 
 APLOG_USE_MODULE(idtrust);
 
+static int schema_needed;
+static const char *schema_module, *schema_migration;
+
+void it_health_require_schema(int version, const char *module, const char *migration)
+{
+    if (version <= schema_needed) return;
+    schema_needed = version;
+    schema_module = module;
+    schema_migration = migration;
+}
+
 static int ready(request_rec *r)
 {
     idt_db *db;
@@ -23,9 +34,23 @@ static int ready(request_rec *r)
                                   ? "{\"status\":\"unavailable\",\"repository\":\"unreachable\"}"
                                   : "{\"status\":\"unavailable\",\"repository\":\"failing\"}");
     }
+    if (version < schema_needed) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "IT00021: the repository schema is at version %d but %s needs %d "
+                      "(schema/%s): apply the pending migrations with scripts/migrate",
+                      version, schema_module, schema_needed, schema_migration);
+        return idt_httpd_send(
+            r, HTTP_SERVICE_UNAVAILABLE, "application/json",
+            apr_psprintf(r->pool,
+                         "{\"status\":\"unavailable\",\"schema_version\":%d,"
+                         "\"schema_required\":%d,\"migration\":\"%s\"}",
+                         version, schema_needed, schema_migration));
+    }
     return idt_httpd_send(r, HTTP_OK, "application/json",
-                          apr_psprintf(r->pool, "{\"status\":\"ready\",\"schema_version\":%d}",
-                                       version));
+                          apr_psprintf(r->pool,
+                                       "{\"status\":\"ready\",\"schema_version\":%d,"
+                                       "\"schema_required\":%d}",
+                                       version, schema_needed));
 }
 
 int it_health_handler(request_rec *r)

@@ -6,4 +6,7 @@
 
 int it_health_handler(request_rec *r);
 
+/* The highest schema version a loaded module needs, and which module and migration. */
+void it_health_require_schema(int version, const char *module, const char *migration);
+
 #endif

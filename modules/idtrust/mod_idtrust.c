@@ -71,6 +71,11 @@ static const char *idtrust_secret(server_rec *s)
     return c->secret;
 }
 
+static void idtrust_require_schema(int version, const char *module, const char *migration)
+{
+    it_health_require_schema(version, module, migration);
+}
+
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     server_rec *vs;
@@ -103,6 +108,7 @@ static void register_hooks(apr_pool_t *p)
 {
     it_authn_register(p);
     APR_REGISTER_OPTIONAL_FN(idtrust_secret);
+    APR_REGISTER_OPTIONAL_FN(idtrust_require_schema);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(it_health_handler, NULL, NULL, APR_HOOK_MIDDLE);
