@@ -111,9 +111,11 @@ idt_error *is_idp_cert_list(idt_req *q)
                          (json_int_t)c->not_before_ms, "not_after", (json_int_t)c->not_after_ms,
                          "signature_algorithm_name", c->sig_alg, "public_key", c->public_key_b64,
                          "version", c->version, "x509_Certificate_in_pem", idt_pem_crlf(q->p, c->pem));
-        json_object_set_new(item, "serial_number",
-                            c->serial_fits_int64 ? json_integer((json_int_t)c->serial_int64) : json_null());
-        json_array_append_new(list, item);
+        if (item)
+            json_object_set_new(item, "serial_number",
+                                c->serial_fits_int64 ? json_integer((json_int_t)c->serial_int64)
+                                                     : json_null());
+        if ((e = is_append(q, list, item))) return e;
     }
     return NULL;
 }

@@ -47,15 +47,17 @@ idt_error *is_idp_list(idt_req *q)
                     "FROM idtrust.external_idp WHERE store_id = $1 ORDER BY created_at, id",
                     1, params);
     if (e) return e;
-    list = json_array();
+    list = idt_json_own(q->p, json_array());
     for (i = 0; i < PQntuples(r); i++)
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "idp_id", PQgetvalue(r, i, 0),
+        if ((e = is_append(
+                 q, list,
+                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "idp_id", PQgetvalue(r, i, 0),
                             "identity_store_id", q->args[0], "entity_id", PQgetvalue(r, i, 1),
                             "login_url", PQgetvalue(r, i, 2), "status",
                             strcmp(PQgetvalue(r, i, 3), "t") ? "DISABLED" : "ENABLED", "created_at",
-                            (json_int_t)apr_atoi64(PQgetvalue(r, i, 4))));
-    is_reply(q, 200, json_pack("{s:o}", "associations", list));
+                            (json_int_t)apr_atoi64(PQgetvalue(r, i, 4))))))
+            return e;
+    is_reply(q, 200, json_pack("{s:O}", "associations", list));
     return NULL;
 }
 

@@ -43,6 +43,13 @@ int is_uuid(const char *s)
     return s[36] == '\0';
 }
 
+idt_error *is_append(idt_req *q, json_t *list, json_t *item)
+{
+    if (!item || json_array_append_new(list, item))
+        return idt_err(q->p, IDT_E_INTERNAL, "a stored value cannot be rendered as JSON");
+    return NULL;
+}
+
 void is_reply(idt_req *q, int status, json_t *body)
 {
     q->status = status;

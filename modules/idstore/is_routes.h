@@ -28,7 +28,11 @@ extern const idt_route is_routes[];
 /* 1 when s is a canonical lower-case uuid. */
 int is_uuid(const char *s);
 
-/* The response body for a created/returned value: {key: value}. */
+/* Sets the success status and body; the body becomes owned by the request pool. */
 void is_reply(idt_req *q, int status, json_t *body);
+
+/* Appends item (a fresh reference, possibly NULL when json_pack failed) to list:
+ * IDT_E_INTERNAL rather than a silently shorter list. */
+idt_error *is_append(idt_req *q, json_t *list, json_t *item);
 
 #endif

@@ -27,15 +27,17 @@ idt_error *is_sp_list(idt_req *q)
     n = PQntuples(r);
     /* a store always holds its ACTIVE certificate, so no rows means no store */
     if (n == 0 && (e = is_store_check(q, q->args[0], 0))) return e;
-    list = json_array();
+    list = idt_json_own(q->p, json_array());
     for (i = 0; i < n; i++)
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:I, s:s}", "certificate_id", PQgetvalue(r, i, 0),
+        if ((e = is_append(
+                 q, list,
+                 json_pack("{s:s, s:s, s:s, s:I, s:s}", "certificate_id", PQgetvalue(r, i, 0),
                             "x509certificate", idt_pem_crlf(q->p, PQgetvalue(r, i, 1)),
                             "algorithm", PQgetvalue(r, i, 2), "expiry_date",
                             (json_int_t)apr_atoi64(PQgetvalue(r, i, 3)), "state",
-                            PQgetvalue(r, i, 4)));
-    is_reply(q, 200, list);
+                            PQgetvalue(r, i, 4)))))
+            return e;
+    is_reply(q, 200, json_incref(list));
     return NULL;
 }
 

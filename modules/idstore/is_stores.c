@@ -39,10 +39,11 @@ idt_error *is_store_list(idt_req *q)
                     0, NULL);
     if (e) return e;
     for (i = 0; i < PQntuples(r); i++)
-        json_array_append_new(list, json_pack("{s:s, s:s, s:I}", "identity_store_id",
-                                              PQgetvalue(r, i, 0), "name", PQgetvalue(r, i, 1),
-                                              "created_at",
-                                              (json_int_t)apr_atoi64(PQgetvalue(r, i, 2))));
+        if ((e = is_append(q, list,
+                           json_pack("{s:s, s:s, s:I}", "identity_store_id", PQgetvalue(r, i, 0),
+                                     "name", PQgetvalue(r, i, 1), "created_at",
+                                     (json_int_t)apr_atoi64(PQgetvalue(r, i, 2))))))
+            return e;
     return NULL;
 }
 

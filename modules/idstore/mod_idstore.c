@@ -105,6 +105,13 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "IS00001: mod_idstore: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    /* every store holds a signing key, and keys are only ever stored encrypted */
+    if (!get_secret(s)) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                     "IS00003: mod_idstore needs IdtrustSecretKeyFile: the passphrase that "
+                     "encrypts signing keys at rest");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     if (require_schema) require_schema(IS_SCHEMA_VERSION, "mod_idstore", IS_SCHEMA_MIGRATION);
     {
         is_config *c = ap_get_module_config(s->module_config, &idstore_module);
@@ -211,8 +218,10 @@ static int handler(request_rec *r)
 static void register_hooks(apr_pool_t *p)
 {
     static const char *const after_dbd[] = {"mod_dbd.c", NULL};
+    static const char *const after_idtrust[] = {"mod_idtrust.c", NULL};
+
     ap_hook_optional_fn_retrieve(optional_fn_retrieve, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(post_config, after_idtrust, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

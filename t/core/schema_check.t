@@ -1,5 +1,5 @@
 # httpd refuses to start when the repository's schema is older than mod_idstore needs,
-# and its log says which migration to apply.
+# and its log says which migration to apply; likewise without IdtrustSecretKeyFile.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test;
@@ -10,7 +10,7 @@ use File::Temp ();
 use lib 't/lib';
 use IdtTest;
 
-plan tests => 4, need { 'IDTRUST_PG_SOCKET set by scripts/test' => defined $ENV{IDTRUST_PG_SOCKET} };
+plan tests => 7, need { 'IDTRUST_PG_SOCKET set by scripts/test' => defined $ENV{IDTRUST_PG_SOCKET} };
 
 my $cfg = Apache::Test::config();
 my $top = "$cfg->{vars}{serverroot}/..";
@@ -22,11 +22,15 @@ for my $m (qw(000_schema_version.sql 001_core.sql)) {
         or die "migration $m failed\n";
 }
 
-my $port = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)->sockport;
-my $dir = File::Temp::tempdir(CLEANUP => 1);
-my $mods = '/usr/lib/apache2/modules';
-open(my $fh, '>', "$dir/httpd.conf") or die;
-print $fh <<"CONF";
+# Runs httpd in the foreground with a minimal configuration plus $extra; returns
+# (stopped by itself?, error log text).
+sub start_httpd {
+    my ($extra) = @_;
+    my $port = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)->sockport;
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    my $mods = '/usr/lib/apache2/modules';
+    open(my $fh, '>', "$dir/httpd.conf") or die;
+    print $fh <<"CONF";
 ServerName 127.0.0.1
 Listen 127.0.0.1:$port
 PidFile $dir/httpd.pid
@@ -40,29 +44,36 @@ LoadModule idtrust_module $top/modules/idtrust/.libs/mod_idtrust.so
 LoadModule idstore_module $top/modules/idstore/.libs/mod_idstore.so
 DBDriver pgsql
 DBDParams "$conninfo"
+$extra
 CONF
-close $fh;
+    close $fh;
+    # httpd exits by itself; the alarm only keeps a regression from hanging the suite
+    my $pid = fork // die;
+    if (!$pid) { exec('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-DFOREGROUND') or exit 127 }
+    my $stopped = 0;
+    eval {
+        local $SIG{ALRM} = sub { die "timeout\n" };
+        alarm 30;
+        waitpid($pid, 0);
+        $stopped = 1;
+        alarm 0;
+    };
+    if (!$stopped) { kill 'TERM', $pid; waitpid($pid, 0); }
+    my $log = '';
+    if (open(my $l, '<', "$dir/error_log")) { local $/; $log = <$l>; }
+    return ($stopped, $log);
+}
 
-# httpd exits by itself once a child reports the fatal schema check; the alarm only
-# keeps a regression from hanging the suite
-my $pid = fork // die;
-if (!$pid) { exec('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-DFOREGROUND') or exit 127 }
-my $status;
-eval {
-    local $SIG{ALRM} = sub { die "timeout\n" };
-    alarm 30;
-    waitpid($pid, 0);
-    $status = $?;
-    alarm 0;
-};
-if ($@) { kill 'TERM', $pid; waitpid($pid, 0); }
-
-ok t_cmp(defined $status, 1, 'httpd stopped by itself');
-my $log = '';
-if (open(my $l, '<', "$dir/error_log")) { local $/; $log = <$l>; }
+my ($stopped, $log) = start_httpd(qq{IdtrustSecretKeyFile "$ENV{IDTRUST_SECRET_FILE}"});
+ok t_cmp($stopped, 1, 'on an old schema, httpd stopped by itself');
 ok t_cmp($log, qr/Fatal error\.\.\. Apache is exiting/, 'because a child reported the schema as fatal');
 ok t_cmp($log, qr/schema is at version 1 but mod_idstore needs 3/, 'the log says what is wrong');
 ok t_cmp($log, qr{needs 3 \(schema/003_change_notify\.sql\): apply the pending migrations with scripts/migrate},
     'and which migrations to apply');
+
+($stopped, $log) = start_httpd('');
+ok t_cmp($stopped, 1, 'without IdtrustSecretKeyFile, httpd does not start');
+ok t_cmp($log, qr/IS00003: mod_idstore needs IdtrustSecretKeyFile/, 'and the log says why');
+ok t_cmp($log !~ /resuming normal operations/, 1, 'it never served');
 
 system('dropdb', '-h', $ENV{IDTRUST_PG_SOCKET}, $db);
