@@ -341,7 +341,14 @@ static idt_error *cert_wrap(apr_pool_t *p, X509 *x, idt_cert **out)
     }
     c->public_key_b64 = b64_encode(p, q, (apr_size_t)pk_len);
 
-    c->version = (int)X509_get_version(x) + 1;
+    /* RFC 5280 knows v1(0), v2(1) and v3(2), but OpenSSL 3.0 reads any INTEGER here:
+     * refuse the rest rather than hand out a version outside 1..3 (or overflow). */
+    {
+        long version = X509_get_version(x);
+        if (version < X509_VERSION_1 || version > X509_VERSION_3)
+            return decode_err(p, "its version is not 1, 2 or 3");
+        c->version = (int)version + 1;
+    }
 
     if (!EVP_Digest(der, (size_t)der_len, md, &md_len, EVP_sha256(), NULL))
         return ossl_err(p, "cannot compute the certificate fingerprint");

@@ -194,6 +194,33 @@ static const unsigned char *make_der(EVP_PKEY *key, const EVP_MD *md, const char
     return out;
 }
 
+/* A self-signed certificate whose version field holds version as it is (0 is v1, 2 is
+ * v3; OpenSSL 3.0 writes and reads any INTEGER there), as DER in pool. */
+static const unsigned char *make_der_version(EVP_PKEY *key, long version, apr_size_t *len)
+{
+    X509 *x = X509_new();
+    unsigned char *der = NULL, *out = NULL;
+    int n;
+
+    if (X509_set_version(x, version) == 1 && X509_get_version(x) == version) {
+        ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+        X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
+                                   (const unsigned char *)"version.example.com", -1, -1, 0);
+        X509_set_issuer_name(x, X509_get_subject_name(x));
+        ASN1_TIME_set_string(X509_getm_notBefore(x), "20000101000000Z");
+        ASN1_TIME_set_string(X509_getm_notAfter(x), "20010101000000Z");
+        X509_set_pubkey(x, key);
+        if (X509_sign(x, key, EVP_sha256()) > 0 && (n = i2d_X509(x, &der)) > 0) {
+            out = apr_pmemdup(pool, der, (apr_size_t)n);
+            *len = (apr_size_t)n;
+        }
+    }
+    OPENSSL_free(der);
+    X509_free(x);
+    ERR_clear_error();
+    return out;
+}
+
 /* ---- idt_cert_parse: accepted forms ---- */
 
 static void test_parse_forms(void)
@@ -495,6 +522,23 @@ static void test_fields(EVP_PKEY *rsa)
     der = make_der(rsa, EVP_sha1(), "20000101000000Z", "20010101000000Z", 1, &len);
     ok(der && !idt_cert_from_der(pool, der, len, &c) && strcmp(c->sig_alg, "SHA1withRSA") == 0,
        "sig_alg SHA1withRSA");
+
+    /* Version fields RFC 5280 does not know are refused, not reported as version
+     * -37 or 11; INT_MAX overflowed "version + 1". Found by scripts/fuzz/cert_parse. */
+    {
+        static const long bad[] = {3, 10, -1, -38, 2147483647L};
+        size_t i;
+        for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            der = make_der_version(rsa, bad[i], &len);
+            e = der ? idt_cert_from_der(pool, der, len, &c) : NULL;
+            ok(der && kind_of(e) == IDT_E_CERT_DECODE && e->msg && strstr(e->msg, "version"),
+               "version field %ld: CERT_DECODE (%s)", bad[i], e ? e->msg : "accepted");
+        }
+        der = make_der_version(rsa, X509_VERSION_2, &len);
+        e = der ? idt_cert_from_der(pool, der, len, &c) : NULL;
+        ok(der && !e && c->version == 2, "version field 1 is version 2");
+        ok(ERR_peek_error() == 0, "the OpenSSL error queue is left empty");
+    }
 
     k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
     der = k ? make_der(k, EVP_sha384(), "20000101000000Z", "20010101000000Z", 1, &len) : NULL;
