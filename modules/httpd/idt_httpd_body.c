@@ -27,6 +27,8 @@ idt_error *idt_httpd_read_body(request_rec *r, const char **buf, apr_size_t *len
 
     *buf = "";
     *len = 0;
+    /* HTTP/1.1: without Content-Length or Transfer-Encoding there is no body */
+    if (!cl && !apr_table_get(r->headers_in, "Transfer-Encoding")) return NULL;
     if (cl) {
         apr_off_t n;
         char *end;

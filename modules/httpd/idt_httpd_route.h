@@ -15,6 +15,8 @@ typedef struct idt_route {
     const char *method;  /* "GET", "POST", "DELETE", ... */
     const char *pattern; /* "/v1/identity-stores/{}/saml-certificates": {} takes one segment */
     idt_route_fn fn;
+    int reads_body; /* 1: fn reads the request body itself; 0: the body is read and
+                       dropped before fn runs, so a refused body changes nothing */
 } idt_route;
 
 /* Finds the route for r->method and path in a table ended by a {NULL} entry, putting

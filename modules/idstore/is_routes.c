@@ -12,23 +12,23 @@
 #define STORE "/v1/identity-stores/{}"
 
 const idt_route is_routes[] = {
-    {"GET", STORE "/saml-certificates", is_sp_list},
-    {"POST", STORE "/saml-certificates", is_sp_create},
-    {"POST", STORE "/saml-certificates/{}/active", is_sp_activate},
-    {"DELETE", STORE "/saml-certificates/{}", is_sp_delete},
-    {"GET", STORE "/external-idp", is_idp_list},
-    {"POST", STORE "/external-idp", is_idp_create},
-    {"DELETE", STORE "/external-idp/{}", is_idp_delete},
-    {"POST", STORE "/external-idp/{}/enable", is_idp_enable},
-    {"POST", STORE "/external-idp/{}/disable", is_idp_disable},
-    {"GET", STORE "/external-idp/{}/certificate", is_idp_cert_list},
-    {"POST", STORE "/external-idp/{}/certificate", is_idp_cert_import},
-    {"DELETE", STORE "/external-idp/{}/certificate/{}", is_idp_cert_delete},
-    {"GET", "/idtrust/v1/identity-stores", is_store_list},
-    {"POST", "/idtrust/v1/identity-stores", is_store_create},
-    {"GET", "/idtrust/v1/identity-stores/{}", is_store_get},
-    {"DELETE", "/idtrust/v1/identity-stores/{}", is_store_delete},
-    {NULL, NULL, NULL}};
+    {"GET", STORE "/saml-certificates", is_sp_list, 0},
+    {"POST", STORE "/saml-certificates", is_sp_create, 0},
+    {"POST", STORE "/saml-certificates/{}/active", is_sp_activate, 0},
+    {"DELETE", STORE "/saml-certificates/{}", is_sp_delete, 0},
+    {"GET", STORE "/external-idp", is_idp_list, 0},
+    {"POST", STORE "/external-idp", is_idp_create, 1},
+    {"DELETE", STORE "/external-idp/{}", is_idp_delete, 0},
+    {"POST", STORE "/external-idp/{}/enable", is_idp_enable, 0},
+    {"POST", STORE "/external-idp/{}/disable", is_idp_disable, 0},
+    {"GET", STORE "/external-idp/{}/certificate", is_idp_cert_list, 0},
+    {"POST", STORE "/external-idp/{}/certificate", is_idp_cert_import, 1},
+    {"DELETE", STORE "/external-idp/{}/certificate/{}", is_idp_cert_delete, 0},
+    {"GET", "/idtrust/v1/identity-stores", is_store_list, 0},
+    {"POST", "/idtrust/v1/identity-stores", is_store_create, 1},
+    {"GET", "/idtrust/v1/identity-stores/{}", is_store_get, 0},
+    {"DELETE", "/idtrust/v1/identity-stores/{}", is_store_delete, 0},
+    {NULL, NULL, NULL, 0}};
 
 int is_uuid(const char *s)
 {

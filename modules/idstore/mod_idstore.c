@@ -12,6 +12,7 @@
 #include <http_request.h>
 #include <mpm_common.h>
 
+#include "idt_httpd_body.h"
 #include "idt_httpd_cache.h"
 #include "idt_httpd_db.h"
 #include "idt_httpd_listen.h"
@@ -173,6 +174,13 @@ static idt_error *run(idt_req *q, const idt_route *rt)
     apr_uint32_t generation = idt_cache_generation(read_cache);
     idt_error *e;
 
+    if (!rt->reads_body) {
+        /* read (and drop) any body now: refused later, by httpd's final discard, it
+         * would come after the change was committed */
+        const char *body;
+        apr_size_t len;
+        if ((e = idt_httpd_read_body(q->r, &body, &len))) return e;
+    }
     if (!write && (q->cached = idt_cache_get(read_cache, q->r->uri, q->p))) return NULL;
     if ((e = idt_httpd_db(q->r, &q->db))) return e;
     if (write && (e = idt_db_begin(q->db))) return e;
