@@ -24,28 +24,13 @@
 
 #include <openssl/err.h>
 
+#include "fuzz_common.h"
 #include "idt_error.h"
 #include "idt_x509.h"
 
 #define WINDOW 16
 #define MAX_BLOCKS 64
 
-static apr_pool_t *root_pool;
-
-static void violation(const char *what, const char *msg)
-{
-    fprintf(stderr, "INVARIANT VIOLATED: %s%s%s\n", what, msg ? ": " : "", msg ? msg : "");
-    abort();
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    if (apr_initialize() != APR_SUCCESS || apr_pool_create(&root_pool, NULL) != APR_SUCCESS)
-        violation("cannot initialise APR", NULL);
-    return 0;
-}
 
 /* The same bytes with each letter and digit moved to the next one of its class
  * (other bytes kept): what a quote of the input would change with. */

@@ -20,27 +20,12 @@
 #include <apr_general.h>
 #include <apr_pools.h>
 
+#include "fuzz_common.h"
 #include "idt_error.h"
 #include "idt_json.h"
 
 #define MAX_DEPTH 32
 
-static apr_pool_t *root_pool;
-
-static void violation(const char *what, const char *msg)
-{
-    fprintf(stderr, "INVARIANT VIOLATED: %s%s%s\n", what, msg ? ": " : "", msg ? msg : "");
-    abort();
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    if (apr_initialize() != APR_SUCCESS || apr_pool_create(&root_pool, NULL) != APR_SUCCESS)
-        violation("cannot initialise APR", NULL);
-    return 0;
-}
 
 /* Nesting depth of a parsed value (objects and arrays count); bounded by MAX_DEPTH
  * plus one on anything that reaches here, so the recursion is shallow. */

@@ -19,25 +19,10 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
+#include "fuzz_common.h"
 #include "idt_error.h"
 #include "idt_saml.h"
 
-static apr_pool_t *root_pool;
-
-static void violation(const char *what, const char *msg)
-{
-    fprintf(stderr, "INVARIANT VIOLATED: %s%s%s\n", what, msg ? ": " : "", msg ? msg : "");
-    abort();
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    if (apr_initialize() != APR_SUCCESS || apr_pool_create(&root_pool, NULL) != APR_SUCCESS)
-        violation("cannot initialise APR", NULL);
-    return 0;
-}
 
 static size_t skip_space(const uint8_t *d, size_t n, size_t i)
 {
