@@ -1,10 +1,17 @@
 #include "idt_audit.h"
 
-idt_error *idt_audit(idt_db *db, const idt_actor *who, const char *action,
-                     const char *object_type, const char *object_id, const char *detail_json)
+#include "idt_json.h"
+
+idt_error *idt_audit(idt_db *db, const idt_actor *who, const char *action, const char *object_type,
+                     const char *object_id, json_t *detail)
 {
-    const char *params[7] = {who->user, who->request_id, who->client_ip, action, object_type,
-                             object_id, detail_json};
+    const char *params[7] = {who->user,
+                             who->request_id,
+                             who->client_ip,
+                             action,
+                             object_type,
+                             object_id,
+                             idt_json_dump(db->pool, idt_json_own(db->pool, detail), JSON_COMPACT)};
 
     if (!db->in_tx)
         return idt_err(db->pool, IDT_E_INTERNAL, "audit row written outside a transaction");

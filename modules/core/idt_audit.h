@@ -2,6 +2,8 @@
 #ifndef IDT_AUDIT_H
 #define IDT_AUDIT_H
 
+#include <jansson.h>
+
 #include "idt_db.h"
 
 typedef struct idt_actor {
@@ -10,10 +12,10 @@ typedef struct idt_actor {
     const char *client_ip;
 } idt_actor;
 
-/* Records action (e.g. "saml_certificate.activate") on object_type/object_id, with an
- * optional JSON detail text that never holds a secret. Must run inside the change's
- * transaction. */
-idt_error *idt_audit(idt_db *db, const idt_actor *who, const char *action,
-                     const char *object_type, const char *object_id, const char *detail_json);
+/* Records action (e.g. "saml_certificate.activate") on object_type/object_id, with
+ * optional particulars that never hold a secret. Takes the reference to detail (NULL
+ * for none), as json_object_set_new does. Must run inside the change's transaction. */
+idt_error *idt_audit(idt_db *db, const idt_actor *who, const char *action, const char *object_type,
+                     const char *object_id, json_t *detail);
 
 #endif

@@ -105,7 +105,8 @@ idt_error *idt_db_schema_version(idt_db *db, int *version)
     idt_error *e;
 
     *version = 0;
-    e = idt_db_exec(db, &r, "SELECT coalesce(max(version), 0) FROM idtrust.schema_version", 0, NULL);
+    e = idt_db_exec(db, &r, "SELECT coalesce(max(version), 0) FROM idtrust.schema_version", 0,
+                    NULL);
     if (e) {
         const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
         /* 42P01 / 3F000: no version table or no schema yet, i.e. nothing applied */

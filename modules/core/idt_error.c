@@ -5,15 +5,24 @@
 int idt_kind_status(idt_kind kind)
 {
     switch (kind) {
-    case IDT_E_UNAUTHORIZED: return 401;
-    case IDT_E_FORBIDDEN: return 403;
-    case IDT_E_NOT_FOUND: return 404;
-    case IDT_E_METHOD: return 405;
-    case IDT_E_CONFLICT: return 409;
-    case IDT_E_TOO_LARGE: return 413;
-    case IDT_E_MEDIA_TYPE: return 415;
-    case IDT_E_UNAVAILABLE: return 503;
-    case IDT_E_INTERNAL: return 500;
+    case IDT_E_UNAUTHORIZED:
+        return 401;
+    case IDT_E_FORBIDDEN:
+        return 403;
+    case IDT_E_NOT_FOUND:
+        return 404;
+    case IDT_E_METHOD:
+        return 405;
+    case IDT_E_CONFLICT:
+        return 409;
+    case IDT_E_TOO_LARGE:
+        return 413;
+    case IDT_E_MEDIA_TYPE:
+        return 415;
+    case IDT_E_UNAVAILABLE:
+        return 503;
+    case IDT_E_INTERNAL:
+        return 500;
     case IDT_E_BAD_REQUEST:
     case IDT_E_CERT_DECODE:
     case IDT_E_CERT_CHAIN:

@@ -25,7 +25,7 @@ typedef enum {
 
 typedef struct idt_error {
     idt_kind kind;
-    int status;      /* HTTP status that goes with kind */
+    int status;         /* HTTP status that goes with kind */
     const char *msg;    /* safe to show to the client: never holds a secret */
     const char *detail; /* for the error log only (e.g. the database's message); may be NULL */
 } idt_error;

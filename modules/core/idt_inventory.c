@@ -5,10 +5,16 @@
 idt_error *idt_inventory_add(idt_db *db, const idt_cert *c, const char *source, const char **id)
 {
     apr_pool_t *p = db->pool;
-    const char *params[10] = {
-        NULL, c->pem, c->sha256_hex, c->subject,
-        c->issuer, c->serial_dec, apr_psprintf(p, "%" APR_INT64_T_FMT, c->not_before_ms),
-        apr_psprintf(p, "%" APR_INT64_T_FMT, c->not_after_ms), c->sig_alg, source};
+    const char *params[10] = {NULL,
+                              c->pem,
+                              c->sha256_hex,
+                              c->subject,
+                              c->issuer,
+                              c->serial_dec,
+                              apr_psprintf(p, "%" APR_INT64_T_FMT, c->not_before_ms),
+                              apr_psprintf(p, "%" APR_INT64_T_FMT, c->not_after_ms),
+                              c->sig_alg,
+                              source};
     static const char hex[] = "0123456789abcdef";
     char *der = apr_palloc(p, c->der_len * 2 + 3);
     PGresult *r;
@@ -23,12 +29,13 @@ idt_error *idt_inventory_add(idt_db *db, const idt_cert *c, const char *source, 
     }
     der[2 + 2 * c->der_len] = '\0';
     params[0] = der;
-    e = idt_db_exec(db, &r,
-                    "INSERT INTO idtrust.certificate (der, pem, sha256, subject, issuer, serial, "
-                    "not_before, not_after, signature_algorithm, source) VALUES ($1::bytea, $2, $3, "
-                    "$4, $5, $6, to_timestamp($7::bigint / 1000.0), to_timestamp($8::bigint / 1000.0), "
-                    "$9, $10) RETURNING id",
-                    10, params);
+    e = idt_db_exec(
+        db, &r,
+        "INSERT INTO idtrust.certificate (der, pem, sha256, subject, issuer, serial, "
+        "not_before, not_after, signature_algorithm, source) VALUES ($1::bytea, $2, $3, "
+        "$4, $5, $6, to_timestamp($7::bigint / 1000.0), to_timestamp($8::bigint / 1000.0), "
+        "$9, $10) RETURNING id",
+        10, params);
     if (e) return e;
     *id = apr_pstrdup(p, PQgetvalue(r, 0, 0));
     return NULL;

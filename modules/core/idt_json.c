@@ -23,26 +23,30 @@ int idt_json_depth(const char *buf, apr_size_t len)
     for (i = 0; i < len; i++) {
         char c = buf[i];
         if (in_str) {
-            if (c == '\\') i++;
-            else if (c == '"') in_str = 0;
-        }
-        else if (c == '"') in_str = 1;
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+        } else if (c == '"')
+            in_str = 1;
         else if (c == '{' || c == '[') {
             if (++depth > max) max = depth;
-        }
-        else if (c == '}' || c == ']') depth--;
+        } else if (c == '}' || c == ']')
+            depth--;
     }
     return max;
 }
 
-idt_error *idt_json_parse_object(apr_pool_t *p, const char *buf, apr_size_t len,
-                                 int max_depth, json_t **out)
+idt_error *idt_json_parse_object(apr_pool_t *p, const char *buf, apr_size_t len, int max_depth,
+                                 json_t **out)
 {
     json_error_t jerr;
     json_t *j;
 
     *out = NULL;
-    if (len == 0) return idt_err(p, IDT_E_BAD_REQUEST, "the request body is empty; a JSON object is expected");
+    if (len == 0)
+        return idt_err(p, IDT_E_BAD_REQUEST,
+                       "the request body is empty; a JSON object is expected");
     if (idt_json_depth(buf, len) > max_depth)
         return idt_err(p, IDT_E_BAD_REQUEST, "JSON nesting is deeper than %d levels", max_depth);
     j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -84,9 +88,11 @@ idt_error *idt_json_string(apr_pool_t *p, const json_t *obj, const char *key, in
         return NULL;
     }
     if (!json_is_string(v)) return idt_err(p, IDT_E_BAD_REQUEST, "%s must be a string", key);
-    if (json_string_length(v) == 0) return idt_err(p, IDT_E_BAD_REQUEST, "%s must not be empty", key);
+    if (json_string_length(v) == 0)
+        return idt_err(p, IDT_E_BAD_REQUEST, "%s must not be empty", key);
     if (json_string_length(v) > maxlen)
-        return idt_err(p, IDT_E_BAD_REQUEST, "%s is longer than %" APR_SIZE_T_FMT " bytes", key, maxlen);
+        return idt_err(p, IDT_E_BAD_REQUEST, "%s is longer than %" APR_SIZE_T_FMT " bytes", key,
+                       maxlen);
     if (memchr(json_string_value(v), '\0', json_string_length(v)))
         return idt_err(p, IDT_E_BAD_REQUEST, "%s must not contain NUL characters", key);
     *out = apr_pstrmemdup(p, json_string_value(v), json_string_length(v));
@@ -98,7 +104,8 @@ idt_error *idt_json_only(apr_pool_t *p, const json_t *obj, const char *const *al
     const char *key;
     json_t *v;
 
-    json_object_foreach((json_t *)obj, key, v) {
+    json_object_foreach((json_t *)obj, key, v)
+    {
         const char *const *a;
         int known = 0;
         for (a = allowed; *a; a++)

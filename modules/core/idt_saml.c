@@ -72,7 +72,8 @@ static int depth_exceeds(xmlNodePtr root, int limit)
         if (depth > limit) return 1;
         /* descend into the first element child */
         xmlNodePtr c = n->children;
-        while (c && c->type != XML_ELEMENT_NODE) c = c->next;
+        while (c && c->type != XML_ELEMENT_NODE)
+            c = c->next;
         if (c) {
             n = c;
             ++depth;
@@ -82,7 +83,8 @@ static int depth_exceeds(xmlNodePtr root, int limit)
         while (n) {
             if (n == root) return 0;
             xmlNodePtr s = n->next;
-            while (s && s->type != XML_ELEMENT_NODE) s = s->next;
+            while (s && s->type != XML_ELEMENT_NODE)
+                s = s->next;
             if (s) {
                 n = s;
                 break;
@@ -95,20 +97,18 @@ static int depth_exceeds(xmlNodePtr root, int limit)
 }
 
 /* Parses xml into *doc_out (caller frees with xmlFreeDoc) under the hardened rules. */
-static idt_error *parse_hardened(apr_pool_t *p, const char *xml, apr_size_t len,
-                                 xmlDocPtr *doc_out)
+static idt_error *parse_hardened(apr_pool_t *p, const char *xml, apr_size_t len, xmlDocPtr *doc_out)
 {
     xmlParserCtxtPtr ctxt;
     xmlDocPtr doc;
-    parse_state st = { 0 };
+    parse_state st = {0};
     idt_error *err = NULL;
     int line = 0;
 
     *doc_out = NULL;
     if (xml == NULL || len == 0) return idt_err(p, IDT_E_XML, "empty XML document");
     if (len > IDT_SAML_MAX_LEN)
-        return idt_err(p, IDT_E_TOO_LARGE, "XML document larger than %d bytes",
-                       IDT_SAML_MAX_LEN);
+        return idt_err(p, IDT_E_TOO_LARGE, "XML document larger than %d bytes", IDT_SAML_MAX_LEN);
 
     ctxt = xmlNewParserCtxt();
     if (ctxt == NULL || ctxt->sax == NULL) {
@@ -124,24 +124,19 @@ static idt_error *parse_hardened(apr_pool_t *p, const char *xml, apr_size_t len,
 
     if (st.saw_doctype) {
         err = doctype_error(p);
-    }
-    else if (doc == NULL) {
+    } else if (doc == NULL) {
         xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
         line = e ? e->line : 0;
         if (line > 0)
             err = idt_err(p, IDT_E_XML, "malformed XML at line %d", line);
         else
             err = idt_err(p, IDT_E_XML, "malformed XML");
-    }
-    else if (doc->intSubset != NULL || doc->extSubset != NULL) {
+    } else if (doc->intSubset != NULL || doc->extSubset != NULL) {
         err = doctype_error(p); /* defence in depth: the SAX hook stops these first */
-    }
-    else if (xmlDocGetRootElement(doc) == NULL) {
+    } else if (xmlDocGetRootElement(doc) == NULL) {
         err = idt_err(p, IDT_E_XML, "XML document has no root element");
-    }
-    else if (depth_exceeds(xmlDocGetRootElement(doc), IDT_SAML_MAX_DEPTH)) {
-        err = idt_err(p, IDT_E_XML, "XML nested deeper than %d elements",
-                      IDT_SAML_MAX_DEPTH);
+    } else if (depth_exceeds(xmlDocGetRootElement(doc), IDT_SAML_MAX_DEPTH)) {
+        err = idt_err(p, IDT_E_XML, "XML nested deeper than %d elements", IDT_SAML_MAX_DEPTH);
     }
 
     ctxt->_private = NULL;
@@ -243,8 +238,7 @@ static idt_error *read_entity(apr_pool_t *p, xmlNodePtr root, idt_saml_idp **out
 
     if (is_el(root, NS_MD, "EntityDescriptor")) {
         ent = root;
-    }
-    else if (is_el(root, NS_MD, "EntitiesDescriptor")) {
+    } else if (is_el(root, NS_MD, "EntitiesDescriptor")) {
         int n = 0;
         for (c = root->children; c; c = c->next)
             if (is_el(c, NS_MD, "EntityDescriptor")) {
@@ -253,9 +247,9 @@ static idt_error *read_entity(apr_pool_t *p, xmlNodePtr root, idt_saml_idp **out
         if (n != 1)
             return idt_err(p, IDT_E_XML,
                            "md:EntitiesDescriptor holds %d md:EntityDescriptor elements;"
-                           " exactly one is expected", n);
-    }
-    else {
+                           " exactly one is expected",
+                           n);
+    } else {
         return idt_err(p, IDT_E_XML,
                        "root element is neither md:EntityDescriptor nor"
                        " md:EntitiesDescriptor (namespace " NS_MD ")");
@@ -276,8 +270,10 @@ static idt_error *read_entity(apr_pool_t *p, xmlNodePtr root, idt_saml_idp **out
         binding = attr(p, c, "Binding");
         loc = attr(p, c, "Location");
         if (binding == NULL || loc == NULL || *loc == '\0') continue;
-        if (redirect == NULL && strcmp(binding, BINDING_REDIRECT) == 0) redirect = loc;
-        else if (post == NULL && strcmp(binding, BINDING_POST) == 0) post = loc;
+        if (redirect == NULL && strcmp(binding, BINDING_REDIRECT) == 0)
+            redirect = loc;
+        else if (post == NULL && strcmp(binding, BINDING_POST) == 0)
+            post = loc;
     }
     idp->sso_url = redirect ? redirect : post;
     if (idp->sso_url == NULL)
@@ -308,8 +304,7 @@ static idt_error *read_entity(apr_pool_t *p, xmlNodePtr root, idt_saml_idp **out
     return NULL;
 }
 
-idt_error *idt_saml_idp_parse(apr_pool_t *p, const char *xml, apr_size_t len,
-                              idt_saml_idp **out)
+idt_error *idt_saml_idp_parse(apr_pool_t *p, const char *xml, apr_size_t len, idt_saml_idp **out)
 {
     xmlDocPtr doc = NULL;
     idt_error *err;
@@ -395,8 +390,7 @@ idt_error *idt_saml_sp_metadata(apr_pool_t *p, const char *entity_id, const char
     xmlSetNs(ki, ds);
     if ((xd = add_child(ki, ds, "X509Data")) == NULL) goto oom;
     /* xmlNewTextChild escapes its content (xmlNewChild would parse entity refs) */
-    if (xmlNewTextChild(xd, ds, BAD_CAST "X509Certificate", BAD_CAST cert_b64) == NULL)
-        goto oom;
+    if (xmlNewTextChild(xd, ds, BAD_CAST "X509Certificate", BAD_CAST cert_b64) == NULL) goto oom;
 
     if (xmlNewTextChild(sp, md, BAD_CAST "NameIDFormat", BAD_CAST NAMEID_UNSPECIFIED) == NULL)
         goto oom;

@@ -9,9 +9,9 @@
 #include "idt_error.h"
 
 typedef struct idt_saml_idp {
-    const char *entity_id;        /* EntityDescriptor/@entityID */
-    const char *sso_url;          /* IDPSSODescriptor/SingleSignOnService/@Location,
-                                     HTTP-Redirect binding first, then HTTP-POST */
+    const char *entity_id;         /* EntityDescriptor/@entityID */
+    const char *sso_url;           /* IDPSSODescriptor/SingleSignOnService/@Location,
+                                      HTTP-Redirect binding first, then HTTP-POST */
     apr_array_header_t *certs_b64; /* const char *: base64 DER of each signing KeyDescriptor
                                       (use="signing" or no use attribute), in document
                                       order, whitespace removed */
@@ -22,8 +22,7 @@ typedef struct idt_saml_idp {
  * (hence entity tricks and XXE), depth beyond 64, or a document without an
  * entityID, a SingleSignOnService or a signing certificate; messages never quote
  * more than the element or attribute name. */
-idt_error *idt_saml_idp_parse(apr_pool_t *p, const char *xml, apr_size_t len,
-                              idt_saml_idp **out);
+idt_error *idt_saml_idp_parse(apr_pool_t *p, const char *xml, apr_size_t len, idt_saml_idp **out);
 
 /* Builds SP metadata (md:EntityDescriptor with an SPSSODescriptor,
  * AuthnRequestsSigned="true", one KeyDescriptor use="signing" holding cert_b64 and

@@ -40,8 +40,7 @@ static idt_error *apr_fail(apr_pool_t *p, const char *path, const char *what, ap
 static idt_error *check_info(apr_pool_t *p, const char *path, const apr_finfo_t *fi)
 {
     if (fi->filetype != APR_REG)
-        return idt_err(p, IDT_E_INTERNAL, "the secret key file %s is not a regular file",
-                       path);
+        return idt_err(p, IDT_E_INTERNAL, "the secret key file %s is not a regular file", path);
     if (fi->protection & (APR_WREAD | APR_WWRITE))
         return idt_err(p, IDT_E_INTERNAL,
                        "the secret key file %s can be read or written by others; make it "
@@ -61,19 +60,15 @@ idt_error *idt_secret_load(apr_pool_t *p, const char *path, const char **secret)
     char *nl;
 
     *secret = NULL;
-    if (!path || !*path)
-        return idt_err(p, IDT_E_INTERNAL, "no secret key file is configured");
+    if (!path || !*path) return idt_err(p, IDT_E_INTERNAL, "no secret key file is configured");
 
     /* Checked before opening, so that a FIFO or device is never opened, and again on
      * the open file, so that a file swapped in between is caught. */
     rv = apr_stat(&fi, path, APR_FINFO_TYPE | APR_FINFO_PROT, p);
-    if (rv != APR_SUCCESS && rv != APR_INCOMPLETE)
-        return apr_fail(p, path, "read", rv);
-    if ((err = check_info(p, path, &fi)) != NULL)
-        return err;
+    if (rv != APR_SUCCESS && rv != APR_INCOMPLETE) return apr_fail(p, path, "read", rv);
+    if ((err = check_info(p, path, &fi)) != NULL) return err;
     rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_OS_DEFAULT, p);
-    if (rv != APR_SUCCESS)
-        return apr_fail(p, path, "open", rv);
+    if (rv != APR_SUCCESS) return apr_fail(p, path, "open", rv);
     rv = apr_file_info_get(&fi, APR_FINFO_TYPE | APR_FINFO_PROT, f);
     if (rv != APR_SUCCESS && rv != APR_INCOMPLETE) {
         apr_file_close(f);
@@ -92,18 +87,15 @@ idt_error *idt_secret_load(apr_pool_t *p, const char *path, const char **secret)
     /* The first line is all that matters; read until it ends or the buffer is full. */
     for (;;) {
         n = SECRET_READ_MAX - got;
-        if (n == 0)
-            break;
+        if (n == 0) break;
         rv = apr_file_read(f, b->data + got, &n);
         got += n;
-        if (APR_STATUS_IS_EOF(rv))
-            break;
+        if (APR_STATUS_IS_EOF(rv)) break;
         if (rv != APR_SUCCESS) {
             apr_file_close(f);
             return apr_fail(p, path, "read", rv);
         }
-        if (memchr(b->data + got - n, '\n', n))
-            break;
+        if (memchr(b->data + got - n, '\n', n)) break;
     }
     apr_file_close(f);
 
@@ -112,13 +104,12 @@ idt_error *idt_secret_load(apr_pool_t *p, const char *path, const char **secret)
         n = (apr_size_t)(nl - b->data);
     } else if (got == SECRET_READ_MAX) {
         return idt_err(p, IDT_E_INTERNAL,
-                       "the first line of the secret key file %s is longer than %d bytes",
-                       path, SECRET_READ_MAX);
+                       "the first line of the secret key file %s is longer than %d bytes", path,
+                       SECRET_READ_MAX);
     } else {
         n = got;
     }
-    while (n > 0 && (b->data[n - 1] == '\r' || b->data[n - 1] == ' ' ||
-                     b->data[n - 1] == '\t'))
+    while (n > 0 && (b->data[n - 1] == '\r' || b->data[n - 1] == ' ' || b->data[n - 1] == '\t'))
         n--;
     b->data[n] = '\0';
     if (memchr(b->data, '\0', n))

@@ -55,8 +55,8 @@ static int is_space(unsigned char c)
 
 static int is_b64(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '/';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
 }
 
 /* First occurrence of needle in hay[0..len), or NULL; hay may hold NUL bytes. */
@@ -65,15 +65,12 @@ static const char *find_bytes(const char *hay, apr_size_t len, const char *needl
     apr_size_t n = strlen(needle);
     const char *end, *s;
 
-    if (n == 0 || len < n)
-        return NULL;
+    if (n == 0 || len < n) return NULL;
     end = hay + (len - n);
     for (s = hay; s <= end; s++) {
         s = memchr(s, needle[0], (apr_size_t)(end - s) + 1);
-        if (!s)
-            return NULL;
-        if (memcmp(s, needle, n) == 0)
-            return s;
+        if (!s) return NULL;
+        if (memcmp(s, needle, n) == 0) return s;
     }
     return NULL;
 }
@@ -139,8 +136,7 @@ static const char *bio_pstrdup(apr_pool_t *p, BIO *bio)
     char *data = NULL;
     long n = BIO_get_mem_data(bio, &data);
 
-    if (n < 0 || (n > 0 && !data))
-        return NULL;
+    if (n < 0 || (n > 0 && !data)) return NULL;
     return apr_pstrmemdup(p, n > 0 ? data : "", (apr_size_t)n);
 }
 
@@ -148,8 +144,7 @@ static const char *b64_encode(apr_pool_t *p, const unsigned char *data, apr_size
 {
     char *out;
 
-    if (len > (apr_size_t)INT_MAX / 4 * 3 - 3)
-        return NULL;
+    if (len > (apr_size_t)INT_MAX / 4 * 3 - 3) return NULL;
     out = apr_palloc(p, 4 * ((len + 2) / 3) + 1);
     EVP_EncodeBlock((unsigned char *)out, data, (int)len);
     return out;
@@ -189,8 +184,7 @@ static int asn1_time_ms(const ASN1_TIME *t, apr_int64_t *ms)
     apr_int64_t days;
 
     memset(&tm, 0, sizeof(tm));
-    if (!t || !ASN1_TIME_to_tm(t, &tm))
-        return 0;
+    if (!t || !ASN1_TIME_to_tm(t, &tm)) return 0;
     days = days_from_civil((apr_int64_t)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
     *ms = ((days * 24 + tm.tm_hour) * 60 + tm.tm_min) * 60 + tm.tm_sec;
     *ms *= 1000;
@@ -229,16 +223,12 @@ static const char *sig_alg_name(apr_pool_t *p, const X509 *x)
     size_t i;
 
     X509_get0_signature(NULL, &alg, x);
-    if (alg)
-        X509_ALGOR_get0(&obj, NULL, NULL, alg);
+    if (alg) X509_ALGOR_get0(&obj, NULL, NULL, alg);
     nid = obj ? OBJ_obj2nid(obj) : NID_undef;
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (names[i].nid == nid)
-            return names[i].name;
-    if (nid != NID_undef && OBJ_nid2ln(nid))
-        return apr_pstrdup(p, OBJ_nid2ln(nid));
-    if (obj && OBJ_obj2txt(oid, sizeof(oid), obj, 1) > 0)
-        return apr_pstrdup(p, oid);
+        if (names[i].nid == nid) return names[i].name;
+    if (nid != NID_undef && OBJ_nid2ln(nid)) return apr_pstrdup(p, OBJ_nid2ln(nid));
+    if (obj && OBJ_obj2txt(oid, sizeof(oid), obj, 1) > 0) return apr_pstrdup(p, oid);
     return "unknown";
 }
 
@@ -249,8 +239,7 @@ static const char *name_rfc2253(apr_pool_t *p, const X509_NAME *name)
     BIO *bio = BIO_new(BIO_s_mem());
     const char *s = NULL;
 
-    if (!bio)
-        return NULL;
+    if (!bio) return NULL;
     if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0)
         s = bio_pstrdup(p, bio);
     BIO_free(bio);
@@ -277,44 +266,33 @@ static idt_error *cert_wrap(apr_pool_t *p, X509 *x, idt_cert **out)
     c->x509 = x;
 
     der_len = i2d_X509(x, NULL);
-    if (der_len <= 0)
-        return decode_err(p, "it cannot be re-encoded");
+    if (der_len <= 0) return decode_err(p, "it cannot be re-encoded");
     der = q = apr_palloc(p, (apr_size_t)der_len);
-    if (i2d_X509(x, &q) != der_len)
-        return decode_err(p, "it cannot be re-encoded");
+    if (i2d_X509(x, &q) != der_len) return decode_err(p, "it cannot be re-encoded");
     c->der = der;
     c->der_len = (apr_size_t)der_len;
 
-    if (!(bio = BIO_new(BIO_s_mem())))
-        return ossl_err(p, "cannot allocate a BIO");
-    if (PEM_write_bio_X509(bio, x) > 0)
-        c->pem = bio_pstrdup(p, bio);
+    if (!(bio = BIO_new(BIO_s_mem()))) return ossl_err(p, "cannot allocate a BIO");
+    if (PEM_write_bio_X509(bio, x) > 0) c->pem = bio_pstrdup(p, bio);
     BIO_free(bio);
-    if (!c->pem)
-        return ossl_err(p, "cannot write the certificate as PEM");
+    if (!c->pem) return ossl_err(p, "cannot write the certificate as PEM");
 
     c->subject = name_rfc2253(p, X509_get_subject_name(x));
-    if (!c->subject)
-        return decode_err(p, "its subject name cannot be read");
+    if (!c->subject) return decode_err(p, "its subject name cannot be read");
     c->issuer = name_rfc2253(p, X509_get_issuer_name(x));
-    if (!c->issuer)
-        return decode_err(p, "its issuer name cannot be read");
+    if (!c->issuer) return decode_err(p, "its issuer name cannot be read");
 
     serial = X509_get_serialNumber(x);
     bn = serial ? ASN1_INTEGER_to_BN(serial, NULL) : NULL;
-    if (!bn)
-        return decode_err(p, "its serial number cannot be read");
+    if (!bn) return decode_err(p, "its serial number cannot be read");
     dec = BN_bn2dec(bn);
     hex = BN_bn2hex(bn);
     BN_free(bn);
-    if (dec)
-        c->serial_dec = apr_pstrdup(p, dec);
-    if (hex)
-        c->serial_hex = apr_pstrdup(p, hex);
+    if (dec) c->serial_dec = apr_pstrdup(p, dec);
+    if (hex) c->serial_hex = apr_pstrdup(p, hex);
     OPENSSL_free(dec);
     OPENSSL_free(hex);
-    if (!c->serial_dec || !c->serial_hex)
-        return ossl_err(p, "cannot format the serial number");
+    if (!c->serial_dec || !c->serial_hex) return ossl_err(p, "cannot format the serial number");
     if (ASN1_INTEGER_get_int64(&v, serial) == 1 && v >= 0) {
         c->serial_fits_int64 = 1;
         c->serial_int64 = (apr_int64_t)v;
@@ -331,8 +309,7 @@ static idt_error *cert_wrap(apr_pool_t *p, X509 *x, idt_cert **out)
     /* The SubjectPublicKeyInfo as it is, so that keys OpenSSL cannot use still show. */
     pub = X509_get_X509_PUBKEY(x);
     pk_len = pub ? i2d_X509_PUBKEY(pub, NULL) : -1;
-    if (pk_len <= 0)
-        return decode_err(p, "its public key cannot be read");
+    if (pk_len <= 0) return decode_err(p, "its public key cannot be read");
     q = apr_palloc(p, (apr_size_t)pk_len);
     {
         unsigned char *w = q;
@@ -394,16 +371,13 @@ static idt_error *der_to_cert(apr_pool_t *p, const unsigned char *der, apr_size_
     const unsigned char *q = der;
     X509 *x;
 
-    if (len == 0)
-        return decode_err(p, "it is empty");
-    if (len > (apr_size_t)LONG_MAX)
-        return decode_err(p, "it is too large");
+    if (len == 0) return decode_err(p, "it is empty");
+    if (len > (apr_size_t)LONG_MAX) return decode_err(p, "it is too large");
     x = d2i_X509(NULL, &q, (long)len);
     if (!x || q != der + len) {
         X509_free(x);
         ERR_clear_error();
-        if (der_is_private_key(der, (long)len))
-            return private_key_err(p);
+        if (der_is_private_key(der, (long)len)) return private_key_err(p);
         return decode_err(p, x ? "there are extra bytes after the certificate"
                                : "it is not a DER X.509 certificate");
     }
@@ -424,8 +398,7 @@ static unsigned char *b64_decode(apr_pool_t *p, const char *s, apr_size_t len, i
 
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (is_space(c))
-            continue;
+        if (is_space(c)) continue;
         if (c == '=') {
             pad++;
         } else if (!is_b64(c) || pad) {
@@ -471,14 +444,12 @@ idt_error *idt_cert_parse(apr_pool_t *p, const char *input, apr_size_t len, idt_
     int certs;
 
     *out = NULL;
-    if (!input)
-        len = 0;
+    if (!input) len = 0;
     /* A key is refused wherever it sits, before anything else is looked at, so that
      * the caller can tell the user the key has been exposed. */
     if (find_bytes(s, len, PEM_PRIVATE_KEY) || find_bytes(s, len, PEM_PGP_PRIVATE_KEY))
         return private_key_err(p);
-    if (len > IDT_CERT_INPUT_MAX)
-        return decode_err(p, "the input is too large");
+    if (len > IDT_CERT_INPUT_MAX) return decode_err(p, "the input is too large");
 
     while (len > 0 && is_space((unsigned char)s[0])) {
         s++;
@@ -486,14 +457,14 @@ idt_error *idt_cert_parse(apr_pool_t *p, const char *input, apr_size_t len, idt_
     }
     while (len > 0 && is_space((unsigned char)s[len - 1]))
         len--;
-    if (len == 0)
-        return decode_err(p, "the input is empty");
+    if (len == 0) return decode_err(p, "the input is empty");
 
     certs = count_bytes(s, len, PEM_CERT_BEGIN);
     if (certs > 1)
         return idt_err(p, IDT_E_CERT_CHAIN,
                        "the input holds %d certificates; send exactly one certificate, "
-                       "not a chain", certs);
+                       "not a chain",
+                       certs);
 
     if (certs == 1 || starts_with(s, len, PEM_DASHES)) {
         /* PEM: exactly BEGIN CERTIFICATE, base64, END CERTIFICATE, nothing around
@@ -509,13 +480,11 @@ idt_error *idt_cert_parse(apr_pool_t *p, const char *input, apr_size_t len, idt_
             return decode_err(p, "there is text after the END CERTIFICATE line");
         }
         len -= strlen(PEM_CERT_END);
-        if (find_bytes(s, len, PEM_DASHES))
-            return decode_err(p, "the PEM block is malformed");
+        if (find_bytes(s, len, PEM_DASHES)) return decode_err(p, "the PEM block is malformed");
     }
 
     der = b64_decode(p, s, len, certs == 1, &der_len, &why);
-    if (!der)
-        return decode_err(p, why);
+    if (!der) return decode_err(p, why);
     return der_to_cert(p, der, der_len, out);
 }
 
@@ -523,8 +492,7 @@ idt_error *idt_cert_from_der(apr_pool_t *p, const unsigned char *der, apr_size_t
                              idt_cert **out)
 {
     *out = NULL;
-    if (!der)
-        return decode_err(p, "it is empty");
+    if (!der) return decode_err(p, "it is empty");
     return der_to_cert(p, der, len, out);
 }
 
@@ -533,8 +501,7 @@ const char *idt_pem_crlf(apr_pool_t *p, const char *pem)
     apr_size_t len, i, o = 0;
     char *out;
 
-    if (!pem)
-        return NULL;
+    if (!pem) return NULL;
     len = strlen(pem);
     while (len > 0 && is_space((unsigned char)pem[len - 1]))
         len--;
@@ -542,8 +509,7 @@ const char *idt_pem_crlf(apr_pool_t *p, const char *pem)
     for (i = 0; i < len; i++) {
         if (pem[i] == '\r' && i + 1 < len && pem[i + 1] == '\n')
             continue; /* already CRLF: the "\n" writes it */
-        if (pem[i] == '\n')
-            out[o++] = '\r';
+        if (pem[i] == '\n') out[o++] = '\r';
         out[o++] = pem[i];
     }
     out[o] = '\0';
@@ -552,8 +518,7 @@ const char *idt_pem_crlf(apr_pool_t *p, const char *pem)
 
 const char *idt_cert_b64(apr_pool_t *p, const idt_cert *c)
 {
-    if (!c || !c->der)
-        return NULL;
+    if (!c || !c->der) return NULL;
     return b64_encode(p, c->der, c->der_len);
 }
 
@@ -566,17 +531,15 @@ static idt_error *add_ext(apr_pool_t *p, X509 *x, int nid, const char *value)
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
     ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-    if (!ext)
-        return ossl_err(p, "cannot make a certificate extension");
+    if (!ext) return ossl_err(p, "cannot make a certificate extension");
     ok = X509_add_ext(x, ext, -1);
     X509_EXTENSION_free(ext);
-    if (!ok)
-        return ossl_err(p, "cannot add a certificate extension");
+    if (!ok) return ossl_err(p, "cannot add a certificate extension");
     return NULL;
 }
 
-idt_error *idt_selfsigned_new(apr_pool_t *p, const char *cn, int bits, int days,
-                              idt_cert **cert, EVP_PKEY **key)
+idt_error *idt_selfsigned_new(apr_pool_t *p, const char *cn, int bits, int days, idt_cert **cert,
+                              EVP_PKEY **key)
 {
     EVP_PKEY *pk = NULL;
     X509 *x = NULL;
@@ -587,8 +550,7 @@ idt_error *idt_selfsigned_new(apr_pool_t *p, const char *cn, int bits, int days,
 
     *cert = NULL;
     *key = NULL;
-    if (!cn || !*cn)
-        return idt_err(p, IDT_E_BAD_REQUEST, "the certificate needs a common name");
+    if (!cn || !*cn) return idt_err(p, IDT_E_BAD_REQUEST, "the certificate needs a common name");
     if (bits < 2048 || bits > 16384)
         return idt_err(p, IDT_E_BAD_REQUEST, "the RSA key size must be 2048 to 16384 bits");
     if (days < 1 || days > 36500)
@@ -600,8 +562,8 @@ idt_error *idt_selfsigned_new(apr_pool_t *p, const char *cn, int bits, int days,
     }
     /* The name first: a bad one is found before the costly key generation. */
     name = X509_get_subject_name(x);
-    if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn,
-                                    -1, -1, 0)) {
+    if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
+                                    0)) {
         ERR_clear_error();
         err = idt_err(p, IDT_E_BAD_REQUEST,
                       "the common name must be valid UTF-8 of 1 to 64 characters");
@@ -652,14 +614,12 @@ idt_error *idt_selfsigned_new(apr_pool_t *p, const char *cn, int bits, int days,
 
     err = cert_wrap(p, x, cert); /* x now belongs to p */
     x = NULL;
-    if (!err)
-        *key = pk;
+    if (!err) *key = pk;
 
 done:
     BN_free(bn);
     X509_free(x);
-    if (err)
-        *cert = NULL;
+    if (err) *cert = NULL;
     return err;
 }
 
@@ -671,21 +631,17 @@ idt_error *idt_key_encrypt(apr_pool_t *p, EVP_PKEY *key, const char *passphrase,
     const char *pem = NULL;
 
     *pem_out = NULL;
-    if (!key)
-        return idt_err(p, IDT_E_INTERNAL, "no private key to encrypt");
+    if (!key) return idt_err(p, IDT_E_INTERNAL, "no private key to encrypt");
     if (!passphrase || !*passphrase)
         return idt_err(p, IDT_E_INTERNAL, "no passphrase to encrypt the private key with");
     plen = strlen(passphrase);
-    if (plen > INT_MAX)
-        return idt_err(p, IDT_E_INTERNAL, "the passphrase is too long");
-    if (!(bio = BIO_new(BIO_s_mem())))
-        return ossl_err(p, "cannot allocate a BIO");
-    if (PEM_write_bio_PKCS8PrivateKey(bio, key, EVP_aes_256_cbc(), passphrase, (int)plen,
-                                      NULL, NULL) == 1)
+    if (plen > INT_MAX) return idt_err(p, IDT_E_INTERNAL, "the passphrase is too long");
+    if (!(bio = BIO_new(BIO_s_mem()))) return ossl_err(p, "cannot allocate a BIO");
+    if (PEM_write_bio_PKCS8PrivateKey(bio, key, EVP_aes_256_cbc(), passphrase, (int)plen, NULL,
+                                      NULL) == 1)
         pem = bio_pstrdup(p, bio);
     BIO_free(bio);
-    if (!pem)
-        return ossl_err(p, "cannot encrypt the private key");
+    if (!pem) return ossl_err(p, "cannot encrypt the private key");
     ERR_clear_error();
     *pem_out = pem;
     return NULL;
@@ -697,17 +653,14 @@ static int passphrase_cb(char *buf, int size, int rwflag, void *u)
     const char *pass = u;
     size_t n;
 
-    if (!pass || size <= 0)
-        return -1;
+    if (!pass || size <= 0) return -1;
     n = strlen(pass);
-    if (n > (size_t)size)
-        return -1;
+    if (n > (size_t)size) return -1;
     memcpy(buf, pass, n);
     return (int)n;
 }
 
-idt_error *idt_key_decrypt(apr_pool_t *p, const char *pem, const char *passphrase,
-                           EVP_PKEY **key)
+idt_error *idt_key_decrypt(apr_pool_t *p, const char *pem, const char *passphrase, EVP_PKEY **key)
 {
     const char *s = pem;
     size_t len;
@@ -717,8 +670,7 @@ idt_error *idt_key_decrypt(apr_pool_t *p, const char *pem, const char *passphras
     *key = NULL;
     if (!passphrase || !*passphrase)
         return idt_err(p, IDT_E_INTERNAL, "no passphrase to decrypt the private key with");
-    if (!pem)
-        return idt_err(p, IDT_E_INTERNAL, "no private key to decrypt");
+    if (!pem) return idt_err(p, IDT_E_INTERNAL, "no private key to decrypt");
     while (is_space((unsigned char)*s))
         s++;
     len = strlen(s);
@@ -726,10 +678,8 @@ idt_error *idt_key_decrypt(apr_pool_t *p, const char *pem, const char *passphras
     if (!starts_with(s, len, PEM_ENCRYPTED_KEY_BEGIN))
         return idt_err(p, IDT_E_INTERNAL,
                        "the stored private key is not an encrypted PKCS#8 PEM key");
-    if (len > INT_MAX)
-        return idt_err(p, IDT_E_INTERNAL, "the stored private key is too large");
-    if (!(bio = BIO_new_mem_buf(s, (int)len)))
-        return ossl_err(p, "cannot allocate a BIO");
+    if (len > INT_MAX) return idt_err(p, IDT_E_INTERNAL, "the stored private key is too large");
+    if (!(bio = BIO_new_mem_buf(s, (int)len))) return ossl_err(p, "cannot allocate a BIO");
     pk = PEM_read_bio_PrivateKey(bio, NULL, passphrase_cb, (void *)passphrase);
     BIO_free(bio);
     ERR_clear_error();

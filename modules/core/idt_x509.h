@@ -14,14 +14,14 @@ typedef struct idt_cert {
     X509 *x509;
     const unsigned char *der;
     apr_size_t der_len;
-    const char *pem;            /* PEM, "\n" line ends, ends with "\n" */
-    const char *subject;        /* RFC 2253, e.g. "CN=idp.example.com,O=Example" */
-    const char *issuer;         /* RFC 2253 */
-    const char *serial_dec;     /* serial number, decimal */
-    const char *serial_hex;     /* serial number, upper-case hex, no separators */
-    int serial_fits_int64;      /* 1 when serial_int64 holds the serial */
+    const char *pem;        /* PEM, "\n" line ends, ends with "\n" */
+    const char *subject;    /* RFC 2253, e.g. "CN=idp.example.com,O=Example" */
+    const char *issuer;     /* RFC 2253 */
+    const char *serial_dec; /* serial number, decimal */
+    const char *serial_hex; /* serial number, upper-case hex, no separators */
+    int serial_fits_int64;  /* 1 when serial_int64 holds the serial */
     apr_int64_t serial_int64;
-    apr_int64_t not_before_ms;  /* milliseconds since the epoch */
+    apr_int64_t not_before_ms; /* milliseconds since the epoch */
     apr_int64_t not_after_ms;
     const char *sig_alg;        /* Java-style name: SHA256withRSA, SHA384withECDSA, ... */
     const char *public_key_b64; /* DER SubjectPublicKeyInfo, base64, one line */
@@ -58,8 +58,8 @@ const char *idt_cert_b64(apr_pool_t *p, const idt_cert *c);
  * days, basicConstraints CA:FALSE, keyUsage digitalSignature (both critical).
  * IDT_E_BAD_REQUEST for a cn that is empty, not UTF-8 or over 64 characters, bits
  * outside 2048..16384 or days outside 1..36500; IDT_E_INTERNAL if OpenSSL fails. */
-idt_error *idt_selfsigned_new(apr_pool_t *p, const char *cn, int bits, int days,
-                              idt_cert **cert, EVP_PKEY **key);
+idt_error *idt_selfsigned_new(apr_pool_t *p, const char *cn, int bits, int days, idt_cert **cert,
+                              EVP_PKEY **key);
 
 /* Private keys at rest: PKCS#8 PEM encrypted with AES-256-CBC under passphrase
  * (PBKDF2, OpenSSL's defaults), readable with `openssl pkey -passin`. Decryption
@@ -67,7 +67,6 @@ idt_error *idt_selfsigned_new(apr_pool_t *p, const char *cn, int bits, int days,
  * key is IDT_E_INTERNAL. The key is freed with p. */
 idt_error *idt_key_encrypt(apr_pool_t *p, EVP_PKEY *key, const char *passphrase,
                            const char **pem_out);
-idt_error *idt_key_decrypt(apr_pool_t *p, const char *pem, const char *passphrase,
-                           EVP_PKEY **key);
+idt_error *idt_key_decrypt(apr_pool_t *p, const char *pem, const char *passphrase, EVP_PKEY **key);
 
 #endif

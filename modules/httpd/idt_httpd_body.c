@@ -69,7 +69,8 @@ idt_error *idt_httpd_read_body(request_rec *r, const char **buf, apr_size_t *len
             }
             if (got + n > cap) {
                 char *bigger;
-                while (got + n > cap) cap *= 2;
+                while (got + n > cap)
+                    cap *= 2;
                 bigger = apr_palloc(r->pool, cap + 1);
                 memcpy(bigger, data, got);
                 data = bigger;
@@ -93,7 +94,8 @@ idt_error *idt_httpd_read_json(request_rec *r, json_t **out)
     idt_error *e;
 
     *out = NULL;
-    if (!ct || strncasecmp(ct, "application/json", 16) || (ct[16] && ct[16] != ';' && ct[16] != ' '))
+    if (!ct || strncasecmp(ct, "application/json", 16) ||
+        (ct[16] && ct[16] != ';' && ct[16] != ' '))
         return idt_err(r->pool, IDT_E_MEDIA_TYPE, "Content-Type must be application/json");
     if ((e = idt_httpd_read_body(r, &buf, &len))) return e;
     return idt_json_parse_object(r->pool, buf, len, IDT_JSON_MAX_DEPTH, out);

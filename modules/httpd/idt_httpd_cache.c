@@ -10,10 +10,10 @@
 struct idt_cache {
     apr_uint32_t *generation; /* in shared memory */
     int max_entries;
-    apr_pool_t *pool;         /* the entries; cleared when full */
+    apr_pool_t *pool; /* the entries; cleared when full */
     apr_hash_t *entries;
     apr_thread_mutex_t *lock;
-    int stored;               /* entries made since the pool was cleared */
+    int stored; /* entries made since the pool was cleared */
     volatile apr_uint32_t usable;
 };
 

@@ -4,9 +4,9 @@
 #include <apr_optional.h>
 #include <http_log.h>
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
-static APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open;
-static APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) * dbd_acquire;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) * dbd_open;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) * dbd_close;
 
 const char *idt_httpd_db_init(void)
 {
@@ -42,7 +42,8 @@ idt_error *idt_httpd_db(request_rec *r, idt_db **db)
     PGconn *conn;
 
     *db = NULL;
-    if (!dbd) return idt_err(r->pool, IDT_E_UNAVAILABLE, "the repository is unavailable; retry later");
+    if (!dbd)
+        return idt_err(r->pool, IDT_E_UNAVAILABLE, "the repository is unavailable; retry later");
     if (!(conn = idt_httpd_db_native(dbd)))
         return idt_err(r->pool, IDT_E_INTERNAL, "DBDriver must be pgsql");
     *db = idt_db_wrap(r->pool, conn);

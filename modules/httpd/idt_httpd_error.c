@@ -35,7 +35,8 @@ idt_error *idt_httpd_redirected_error(request_rec *r)
         status = HTTP_SERVICE_UNAVAILABLE;
     switch (status) {
     case HTTP_UNAUTHORIZED:
-        return idt_err(r->pool, IDT_E_UNAUTHORIZED, "authentication required: send valid credentials");
+        return idt_err(r->pool, IDT_E_UNAUTHORIZED,
+                       "authentication required: send valid credentials");
     case HTTP_FORBIDDEN:
         return idt_err(r->pool, IDT_E_FORBIDDEN, "the account is not allowed to do this");
     case HTTP_REQUEST_ENTITY_TOO_LARGE:

@@ -20,7 +20,8 @@ typedef struct listener {
 /* Sleeps up to ms, waking early when asked to stop. */
 static void pause_ms(listener *l, int ms)
 {
-    for (; ms > 0 && !apr_atomic_read32(&l->stop); ms -= 100) apr_sleep(apr_time_from_msec(100));
+    for (; ms > 0 && !apr_atomic_read32(&l->stop); ms -= 100)
+        apr_sleep(apr_time_from_msec(100));
 }
 
 /* A connection that LISTENs, or NULL. */

@@ -6,8 +6,8 @@
 #include <httpd.h>
 
 typedef struct idt_listen_cb {
-    void (*changed)(void *ctx);                /* something changed, or may have */
-    void (*connected)(void *ctx, int is_up);   /* the listener's connection came or went */
+    void (*changed)(void *ctx);              /* something changed, or may have */
+    void (*connected)(void *ctx, int is_up); /* the listener's connection came or went */
     void *ctx;
 } idt_listen_cb;
 

@@ -16,8 +16,7 @@ static int match(const char *pattern, const char *path, apr_pool_t *p, const cha
             if (!len || n >= IDT_ROUTE_MAX_ARGS) return 0;
             args[n++] = apr_pstrmemdup(p, path, len);
             pattern += 2, path += len;
-        }
-        else {
+        } else {
             const char *pe = strchr(pattern, '/'), *se = strchr(path, '/');
             apr_size_t pl = pe ? (apr_size_t)(pe - pattern) : strlen(pattern);
             apr_size_t sl = se ? (apr_size_t)(se - path) : strlen(path);
@@ -47,8 +46,8 @@ idt_error *idt_route_match(request_rec *r, const idt_route *table, const char *p
     }
     if (allow) {
         apr_table_setn(r->err_headers_out, "Allow", allow);
-        return idt_err(r->pool, IDT_E_METHOD, "method %s is not allowed here; use %s",
-                       r->method, allow);
+        return idt_err(r->pool, IDT_E_METHOD, "method %s is not allowed here; use %s", r->method,
+                       allow);
     }
     return idt_err(r->pool, IDT_E_NOT_FOUND, "no such resource");
 }

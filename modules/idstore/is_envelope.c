@@ -14,21 +14,36 @@ APLOG_USE_MODULE(idstore);
 const char *is_error_code(idt_kind kind)
 {
     switch (kind) {
-    case IDT_E_BAD_REQUEST: return "IIC.400";
-    case IDT_E_UNAUTHORIZED: return "IIC.401";
-    case IDT_E_FORBIDDEN: return "IIC.403";
-    case IDT_E_NOT_FOUND: return "IIC.404";
-    case IDT_E_METHOD: return "IIC.405";
-    case IDT_E_CONFLICT: return "IIC.409";
-    case IDT_E_TOO_LARGE: return "IIC.413";
-    case IDT_E_MEDIA_TYPE: return "IIC.415";
-    case IDT_E_CERT_DECODE: return "IIC.1712";
-    case IDT_E_CERT_CHAIN: return "IIC.1713";
-    case IDT_E_CERT_EXPIRED: return "IIC.1714";
-    case IDT_E_PRIVATE_KEY: return "IIC.1715";
-    case IDT_E_XML: return "IIC.1716";
-    case IDT_E_UNAVAILABLE: return "IIC.503";
-    case IDT_E_INTERNAL: return "IIC.500";
+    case IDT_E_BAD_REQUEST:
+        return "IIC.400";
+    case IDT_E_UNAUTHORIZED:
+        return "IIC.401";
+    case IDT_E_FORBIDDEN:
+        return "IIC.403";
+    case IDT_E_NOT_FOUND:
+        return "IIC.404";
+    case IDT_E_METHOD:
+        return "IIC.405";
+    case IDT_E_CONFLICT:
+        return "IIC.409";
+    case IDT_E_TOO_LARGE:
+        return "IIC.413";
+    case IDT_E_MEDIA_TYPE:
+        return "IIC.415";
+    case IDT_E_CERT_DECODE:
+        return "IIC.1712";
+    case IDT_E_CERT_CHAIN:
+        return "IIC.1713";
+    case IDT_E_CERT_EXPIRED:
+        return "IIC.1714";
+    case IDT_E_PRIVATE_KEY:
+        return "IIC.1715";
+    case IDT_E_XML:
+        return "IIC.1716";
+    case IDT_E_UNAVAILABLE:
+        return "IIC.503";
+    case IDT_E_INTERNAL:
+        return "IIC.500";
     }
     return "IIC.500";
 }

@@ -37,7 +37,8 @@ idt_error *is_idp_cert_add(idt_req *q, const char *idp_id, const idt_cert *c, co
                     2, params);
     if (e) return e;
     if (PQntuples(r) > 0)
-        return idt_err(q->p, IDT_E_CONFLICT, "the identity provider already holds this certificate as %s",
+        return idt_err(q->p, IDT_E_CONFLICT,
+                       "the identity provider already holds this certificate as %s",
                        PQgetvalue(r, 0, 0));
     if ((e = idt_inventory_add(q->db, c, "idstore.idp", &inv_id))) return e;
     params[1] = inv_id;
@@ -48,11 +49,8 @@ idt_error *is_idp_cert_add(idt_req *q, const char *idp_id, const idt_cert *c, co
     if (e) return e;
     *cert_id = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
     return idt_audit(q->db, &q->who, "idp_certificate.import", "idp_certificate", *cert_id,
-                     idt_json_dump(q->p,
-                                   idt_json_own(q->p, json_pack("{s:s, s:s, s:s}", "idp_id", idp_id,
-                                                                "subject", c->subject, "sha256",
-                                                                c->sha256_hex)),
-                                   JSON_COMPACT));
+                     json_pack("{s:s, s:s, s:s}", "idp_id", idp_id, "subject", c->subject, "sha256",
+                               c->sha256_hex));
 }
 
 idt_error *is_idp_cert_import(idt_req *q)
@@ -70,7 +68,8 @@ idt_error *is_idp_cert_import(idt_req *q)
     /* the API text says "signature", its example sends "SIGNING": both mean signing */
     if (strcasecmp(use, "SIGNING") && strcasecmp(use, "signature"))
         return idt_err(q->p, IDT_E_BAD_REQUEST,
-                       "certificate_use must be SIGNING (or signature): only signing certificates are supported");
+                       "certificate_use must be SIGNING (or signature): only signing certificates "
+                       "are supported");
     if ((e = is_idp_check(q, q->args[0], q->args[1], 1)) ||
         (e = is_idp_cert_parse(q, pem, "x509_certificate_in_pem", &c)) ||
         (e = is_idp_cert_add(q, q->args[1], c, &cert_id)))
@@ -105,12 +104,13 @@ idt_error *is_idp_cert_list(idt_req *q)
         e = idt_cert_from_der(q->p, der, len, &c);
         PQfreemem(der);
         if (e) return idt_err(q->p, IDT_E_INTERNAL, "a stored certificate cannot be decoded");
-        item = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:i, s:s}", "certificate_id",
-                         PQgetvalue(r, i, 0), "issuer_name", c->issuer, "subject_name", c->subject,
-                         "serial_number_string", c->serial_dec, "not_before",
-                         (json_int_t)c->not_before_ms, "not_after", (json_int_t)c->not_after_ms,
-                         "signature_algorithm_name", c->sig_alg, "public_key", c->public_key_b64,
-                         "version", c->version, "x509_Certificate_in_pem", idt_pem_crlf(q->p, c->pem));
+        item =
+            json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:i, s:s}", "certificate_id",
+                      PQgetvalue(r, i, 0), "issuer_name", c->issuer, "subject_name", c->subject,
+                      "serial_number_string", c->serial_dec, "not_before",
+                      (json_int_t)c->not_before_ms, "not_after", (json_int_t)c->not_after_ms,
+                      "signature_algorithm_name", c->sig_alg, "public_key", c->public_key_b64,
+                      "version", c->version, "x509_Certificate_in_pem", idt_pem_crlf(q->p, c->pem));
         if (item)
             json_object_set_new(item, "serial_number",
                                 c->serial_fits_int64 ? json_integer((json_int_t)c->serial_int64)
@@ -142,11 +142,12 @@ idt_error *is_idp_cert_delete(idt_req *q)
                        "the last certificate of an identity provider cannot be deleted: import its "
                        "replacement first");
     /* the inventory row goes too: nothing holds the certificate any more */
-    if ((e = idt_db_exec(q->db, NULL,
-                         "WITH gone AS (DELETE FROM idtrust.idp_certificate WHERE idp_id = $1 AND id = $2 "
-                         "RETURNING certificate_id) "
-                         "DELETE FROM idtrust.certificate WHERE id IN (SELECT certificate_id FROM gone)",
-                         2, params)))
+    if ((e = idt_db_exec(
+             q->db, NULL,
+             "WITH gone AS (DELETE FROM idtrust.idp_certificate WHERE idp_id = $1 AND id = $2 "
+             "RETURNING certificate_id) "
+             "DELETE FROM idtrust.certificate WHERE id IN (SELECT certificate_id FROM gone)",
+             2, params)))
         return e;
     q->status = 204;
     return idt_audit(q->db, &q->who, "idp_certificate.delete", "idp_certificate", q->args[2], NULL);

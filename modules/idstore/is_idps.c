@@ -21,14 +21,15 @@ idt_error *is_idp_check(idt_req *q, const char *store_id, const char *idp_id, in
 
     if ((e = is_store_check(q, store_id, 0))) return e;
     if (!is_uuid(idp_id)) return idt_err(q->p, IDT_E_NOT_FOUND, "identity provider not found");
-    e = idt_db_exec(q->db, &r,
-                    lock ? "SELECT 1 FROM idtrust.external_idp WHERE store_id = $1 AND id = $2 FOR UPDATE"
-                         : "SELECT 1 FROM idtrust.external_idp WHERE store_id = $1 AND id = $2",
-                    2, params);
+    e = idt_db_exec(
+        q->db, &r,
+        lock ? "SELECT 1 FROM idtrust.external_idp WHERE store_id = $1 AND id = $2 FOR UPDATE"
+             : "SELECT 1 FROM idtrust.external_idp WHERE store_id = $1 AND id = $2",
+        2, params);
     if (e) return e;
     if (PQntuples(r) == 0)
-        return idt_err(q->p, IDT_E_NOT_FOUND, "identity provider %s not found in this identity store",
-                       idp_id);
+        return idt_err(q->p, IDT_E_NOT_FOUND,
+                       "identity provider %s not found in this identity store", idp_id);
     return NULL;
 }
 
@@ -49,13 +50,13 @@ idt_error *is_idp_list(idt_req *q)
     if (e) return e;
     list = idt_json_own(q->p, json_array());
     for (i = 0; i < PQntuples(r); i++)
-        if ((e = is_append(
-                 q, list,
-                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "idp_id", PQgetvalue(r, i, 0),
-                            "identity_store_id", q->args[0], "entity_id", PQgetvalue(r, i, 1),
-                            "login_url", PQgetvalue(r, i, 2), "status",
-                            strcmp(PQgetvalue(r, i, 3), "t") ? "DISABLED" : "ENABLED", "created_at",
-                            (json_int_t)apr_atoi64(PQgetvalue(r, i, 4))))))
+        if ((e = is_append(q, list,
+                           json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "idp_id",
+                                     PQgetvalue(r, i, 0), "identity_store_id", q->args[0],
+                                     "entity_id", PQgetvalue(r, i, 1), "login_url",
+                                     PQgetvalue(r, i, 2), "status",
+                                     strcmp(PQgetvalue(r, i, 3), "t") ? "DISABLED" : "ENABLED",
+                                     "created_at", (json_int_t)apr_atoi64(PQgetvalue(r, i, 4))))))
             return e;
     is_reply(q, 200, json_pack("{s:O}", "associations", list));
     return NULL;
@@ -68,7 +69,8 @@ static idt_error *check_url(idt_req *q, const char *url)
     /* apr_uri_parse takes any byte: a space or line break would reach a Location header */
     for (c = (const unsigned char *)url; *c; c++)
         if (*c <= 0x20 || *c == 0x7f)
-            return idt_err(q->p, IDT_E_BAD_REQUEST, "login_url must not contain spaces or control characters");
+            return idt_err(q->p, IDT_E_BAD_REQUEST,
+                           "login_url must not contain spaces or control characters");
     if (apr_uri_parse(q->p, url, &u) != APR_SUCCESS || !u.scheme || !u.hostname || !*u.hostname ||
         (strcasecmp(u.scheme, "https") && strcasecmp(u.scheme, "http")))
         return idt_err(q->p, IDT_E_BAD_REQUEST, "login_url must be an absolute http(s) URL");
@@ -83,7 +85,8 @@ typedef struct idp_input {
 
 static idt_error *read_input(idt_req *q, idp_input *in)
 {
-    static const char *const allowed[] = {"idp_saml_metadata", "idp_saml_config", "idp_certificate", NULL};
+    static const char *const allowed[] = {"idp_saml_metadata", "idp_saml_config", "idp_certificate",
+                                          NULL};
     static const char *const config_allowed[] = {"entity_id", "login_url", NULL};
     json_t *body, *config;
     const char *pem;
@@ -100,8 +103,9 @@ static idt_error *read_input(idt_req *q, idp_input *in)
     if (in->metadata) {
         idt_saml_idp *md;
         if (config || pem)
-            return idt_err(q->p, IDT_E_BAD_REQUEST,
-                           "give either idp_saml_metadata, or idp_saml_config with idp_certificate, not both");
+            return idt_err(
+                q->p, IDT_E_BAD_REQUEST,
+                "give either idp_saml_metadata, or idp_saml_config with idp_certificate, not both");
         if ((e = idt_saml_idp_parse(q->p, in->metadata, strlen(in->metadata), &md))) {
             e->msg = apr_pstrcat(q->p, "idp_saml_metadata: ", e->msg, NULL);
             return e;
@@ -110,25 +114,29 @@ static idt_error *read_input(idt_req *q, idp_input *in)
         in->login_url = md->sso_url;
         /* the limits idp_saml_config has, so both ways store the same */
         if (strlen(in->entity_id) > 1024)
-            return idt_err(q->p, IDT_E_BAD_REQUEST, "idp_saml_metadata: entityID is longer than 1024 bytes");
-        if (strlen(in->login_url) > 2048)
             return idt_err(q->p, IDT_E_BAD_REQUEST,
-                           "idp_saml_metadata: the SingleSignOnService Location is longer than 2048 bytes");
+                           "idp_saml_metadata: entityID is longer than 1024 bytes");
+        if (strlen(in->login_url) > 2048)
+            return idt_err(
+                q->p, IDT_E_BAD_REQUEST,
+                "idp_saml_metadata: the SingleSignOnService Location is longer than 2048 bytes");
         for (i = 0; i < md->certs_b64->nelts; i++) {
-            const char *what = apr_psprintf(q->p, "idp_saml_metadata signing certificate %d", i + 1);
+            const char *what =
+                apr_psprintf(q->p, "idp_saml_metadata signing certificate %d", i + 1);
             int j, seen = 0;
             if ((e = is_idp_cert_parse(q, APR_ARRAY_IDX(md->certs_b64, i, const char *), what, &c)))
                 return e;
             /* metadata often lists one certificate under several KeyDescriptors */
             for (j = 0; j < in->certs->nelts; j++)
-                if (!strcmp(APR_ARRAY_IDX(in->certs, j, idt_cert *)->sha256_hex, c->sha256_hex)) seen = 1;
+                if (!strcmp(APR_ARRAY_IDX(in->certs, j, idt_cert *)->sha256_hex, c->sha256_hex))
+                    seen = 1;
             if (!seen) APR_ARRAY_PUSH(in->certs, idt_cert *) = c;
         }
-    }
-    else {
+    } else {
         if (!config || !pem)
-            return idt_err(q->p, IDT_E_BAD_REQUEST,
-                           "idp_saml_metadata, or idp_saml_config with idp_certificate, is required");
+            return idt_err(
+                q->p, IDT_E_BAD_REQUEST,
+                "idp_saml_metadata, or idp_saml_config with idp_certificate, is required");
         if (!json_is_object(config))
             return idt_err(q->p, IDT_E_BAD_REQUEST, "idp_saml_config must be an object");
         if ((e = idt_json_only(q->p, config, config_allowed)) ||
@@ -155,7 +163,8 @@ static idt_error *sp_config(idt_req *q, json_t **out)
     const char *b64, *xml;
     idt_error *e;
 
-    if ((e = is_sp_active_b64(q, q->args[0], &b64)) || (e = idt_saml_sp_metadata(q->p, base, acs, b64, &xml)))
+    if ((e = is_sp_active_b64(q, q->args[0], &b64)) ||
+        (e = idt_saml_sp_metadata(q->p, base, acs, b64, &xml)))
         return e;
     *out = json_pack("{s:s, s:s, s:s}", "acs_url", acs, "issuer", base, "metadata", xml);
     return NULL;
@@ -176,21 +185,20 @@ idt_error *is_idp_create(idt_req *q)
     params[1] = in.entity_id;
     params[2] = in.login_url;
     params[3] = in.metadata;
-    e = idt_db_exec(q->db, &r,
-                    "INSERT INTO idtrust.external_idp (store_id, entity_id, login_url, metadata) "
-                    "VALUES ($1, $2, $3, $4) ON CONFLICT (store_id, entity_id) DO NOTHING RETURNING id",
-                    4, params);
+    e = idt_db_exec(
+        q->db, &r,
+        "INSERT INTO idtrust.external_idp (store_id, entity_id, login_url, metadata) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (store_id, entity_id) DO NOTHING RETURNING id",
+        4, params);
     if (e) return e;
     if (PQntuples(r) == 0)
-        return idt_err(q->p, IDT_E_CONFLICT,
-                       "an identity provider with this entity_id is already associated with the store");
+        return idt_err(
+            q->p, IDT_E_CONFLICT,
+            "an identity provider with this entity_id is already associated with the store");
     idp_id = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
     if ((e = idt_audit(q->db, &q->who, "external_idp.create", "external_idp", idp_id,
-                       idt_json_dump(q->p,
-                                     idt_json_own(q->p, json_pack("{s:s, s:s, s:s}", "identity_store_id",
-                                                                  q->args[0], "entity_id", in.entity_id,
-                                                                  "login_url", in.login_url)),
-                                     JSON_COMPACT))))
+                       json_pack("{s:s, s:s, s:s}", "identity_store_id", q->args[0], "entity_id",
+                                 in.entity_id, "login_url", in.login_url))))
         return e;
     ids = idt_json_own(q->p, json_array());
     for (i = 0; i < in.certs->nelts; i++) {
@@ -202,8 +210,9 @@ idt_error *is_idp_create(idt_req *q)
         json_array_append_new(ids, json_string(cert_id));
     }
     if ((e = sp_config(q, &sp))) return e;
-    is_reply(q, 201, json_pack("{s:s, s:s, s:O, s:o}", "idp_id", idp_id, "idp_certificate_id", first,
-                               "idp_certificate_ids", ids, "hws_sp_saml_config", sp));
+    is_reply(q, 201,
+             json_pack("{s:s, s:s, s:O, s:o}", "idp_id", idp_id, "idp_certificate_id", first,
+                       "idp_certificate_ids", ids, "hws_sp_saml_config", sp));
     return NULL;
 }
 
@@ -214,11 +223,12 @@ idt_error *is_idp_delete(idt_req *q)
 
     if ((e = is_idp_check(q, q->args[0], q->args[1], 1)) ||
         /* its certificates leave the inventory with it: nothing holds them any more */
-        (e = idt_db_exec(q->db, NULL,
-                         "WITH gone AS (DELETE FROM idtrust.idp_certificate WHERE idp_id = $1 "
-                         "RETURNING certificate_id) "
-                         "DELETE FROM idtrust.certificate WHERE id IN (SELECT certificate_id FROM gone)",
-                         1, params)) ||
+        (e = idt_db_exec(
+             q->db, NULL,
+             "WITH gone AS (DELETE FROM idtrust.idp_certificate WHERE idp_id = $1 "
+             "RETURNING certificate_id) "
+             "DELETE FROM idtrust.certificate WHERE id IN (SELECT certificate_id FROM gone)",
+             1, params)) ||
         (e = idt_db_exec(q->db, NULL, "DELETE FROM idtrust.external_idp WHERE id = $1", 1, params)))
         return e;
     q->status = 204;
@@ -231,8 +241,8 @@ static idt_error *set_enabled(idt_req *q, int enabled)
     idt_error *e;
 
     if ((e = is_idp_check(q, q->args[0], q->args[1], 1)) ||
-        (e = idt_db_exec(q->db, NULL, "UPDATE idtrust.external_idp SET enabled = $2 WHERE id = $1", 2,
-                         params)))
+        (e = idt_db_exec(q->db, NULL, "UPDATE idtrust.external_idp SET enabled = $2 WHERE id = $1",
+                         2, params)))
         return e;
     q->status = 204;
     return idt_audit(q->db, &q->who, enabled ? "external_idp.enable" : "external_idp.disable",

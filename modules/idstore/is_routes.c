@@ -36,8 +36,7 @@ int is_uuid(const char *s)
     for (i = 0; i < 36; i++) {
         if (i == 8 || i == 13 || i == 18 || i == 23) {
             if (s[i] != '-') return 0;
-        }
-        else if (!s[i] || !apr_isxdigit(s[i]) || apr_isupper(s[i]))
+        } else if (!s[i] || !apr_isxdigit(s[i]) || apr_isupper(s[i]))
             return 0;
     }
     return s[36] == '\0';

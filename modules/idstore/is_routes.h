@@ -14,12 +14,12 @@ struct idt_req {
     request_rec *r;
     apr_pool_t *p;
     const char *args[IDT_ROUTE_MAX_ARGS];
-    idt_db *db;        /* in a transaction for every method but GET */
+    idt_db *db; /* in a transaction for every method but GET */
     idt_actor who;
     const is_config *conf;
     const char *secret; /* passphrase for private keys at rest */
-    int status;        /* on success: 200, 201 or 204 */
-    json_t *out;       /* on success: the body (owned by p), NULL for 204 */
+    int status;         /* on success: 200, 201 or 204 */
+    json_t *out;        /* on success: the body (owned by p), NULL for 204 */
     const char *cached; /* a GET's rendered body, from or for the read cache */
 };
 

@@ -17,32 +17,32 @@ idt_error *is_sp_list(idt_req *q)
     int i, n;
 
     if (!is_uuid(q->args[0])) return idt_err(q->p, IDT_E_NOT_FOUND, "identity store not found");
-    e = idt_db_exec(q->db, &r,
-                    "SELECT s.id, c.pem, c.signature_algorithm, "
-                    "(extract(epoch FROM c.not_after) * 1000)::bigint, s.state "
-                    "FROM idtrust.sp_certificate s JOIN idtrust.certificate c ON c.id = s.certificate_id "
-                    "WHERE s.store_id = $1 ORDER BY s.created_at, s.id",
-                    1, params);
+    e = idt_db_exec(
+        q->db, &r,
+        "SELECT s.id, c.pem, c.signature_algorithm, "
+        "(extract(epoch FROM c.not_after) * 1000)::bigint, s.state "
+        "FROM idtrust.sp_certificate s JOIN idtrust.certificate c ON c.id = s.certificate_id "
+        "WHERE s.store_id = $1 ORDER BY s.created_at, s.id",
+        1, params);
     if (e) return e;
     n = PQntuples(r);
     /* a store always holds its ACTIVE certificate, so no rows means no store */
     if (n == 0 && (e = is_store_check(q, q->args[0], 0))) return e;
     list = idt_json_own(q->p, json_array());
     for (i = 0; i < n; i++)
-        if ((e = is_append(
-                 q, list,
-                 json_pack("{s:s, s:s, s:s, s:I, s:s}", "certificate_id", PQgetvalue(r, i, 0),
-                            "x509certificate", idt_pem_crlf(q->p, PQgetvalue(r, i, 1)),
-                            "algorithm", PQgetvalue(r, i, 2), "expiry_date",
-                            (json_int_t)apr_atoi64(PQgetvalue(r, i, 3)), "state",
-                            PQgetvalue(r, i, 4)))))
+        if ((e = is_append(q, list,
+                           json_pack("{s:s, s:s, s:s, s:I, s:s}", "certificate_id",
+                                     PQgetvalue(r, i, 0), "x509certificate",
+                                     idt_pem_crlf(q->p, PQgetvalue(r, i, 1)), "algorithm",
+                                     PQgetvalue(r, i, 2), "expiry_date",
+                                     (json_int_t)apr_atoi64(PQgetvalue(r, i, 3)), "state",
+                                     PQgetvalue(r, i, 4)))))
             return e;
     is_reply(q, 200, json_incref(list));
     return NULL;
 }
 
-idt_error *is_sp_cert_new(idt_req *q, const char *store_id, const char *state,
-                          const char **cert_id)
+idt_error *is_sp_cert_new(idt_req *q, const char *store_id, const char *state, const char **cert_id)
 {
     const char *cn = apr_pstrcat(q->p, "idtrust SAML SP ", store_id, NULL);
     const char *key_pem, *inv_id, *params[4];
@@ -54,9 +54,9 @@ idt_error *is_sp_cert_new(idt_req *q, const char *store_id, const char *state,
     if (!q->secret)
         return idt_err(q->p, IDT_E_INTERNAL,
                        "signing keys cannot be stored: IdtrustSecretKeyFile is not configured");
-    if ((e = idt_selfsigned_new(q->p, cn, q->conf->key_bits ? q->conf->key_bits : IS_DEFAULT_KEY_BITS,
-                                q->conf->cert_days ? q->conf->cert_days : IS_DEFAULT_CERT_DAYS, &cert,
-                                &key)) ||
+    if ((e = idt_selfsigned_new(
+             q->p, cn, q->conf->key_bits ? q->conf->key_bits : IS_DEFAULT_KEY_BITS,
+             q->conf->cert_days ? q->conf->cert_days : IS_DEFAULT_CERT_DAYS, &cert, &key)) ||
         (e = idt_key_encrypt(q->p, key, q->secret, &key_pem)) ||
         (e = idt_inventory_add(q->db, cert, "idstore.sp", &inv_id)))
         return e;
@@ -64,18 +64,16 @@ idt_error *is_sp_cert_new(idt_req *q, const char *store_id, const char *state,
     params[1] = inv_id;
     params[2] = key_pem;
     params[3] = state;
-    e = idt_db_exec(q->db, &r,
-                    "INSERT INTO idtrust.sp_certificate (id, store_id, certificate_id, private_key_pem, "
-                    "state) VALUES ('cer-' || gen_random_uuid(), $1, $2, $3, $4) RETURNING id",
-                    4, params);
+    e = idt_db_exec(
+        q->db, &r,
+        "INSERT INTO idtrust.sp_certificate (id, store_id, certificate_id, private_key_pem, "
+        "state) VALUES ('cer-' || gen_random_uuid(), $1, $2, $3, $4) RETURNING id",
+        4, params);
     if (e) return e;
     *cert_id = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
     return idt_audit(q->db, &q->who, "saml_certificate.create", "saml_certificate", *cert_id,
-                     idt_json_dump(q->p,
-                                   idt_json_own(q->p, json_pack("{s:s, s:s, s:s}", "identity_store_id",
-                                                                store_id, "state", state, "sha256",
-                                                                cert->sha256_hex)),
-                                   JSON_COMPACT));
+                     json_pack("{s:s, s:s, s:s}", "identity_store_id", store_id, "state", state,
+                               "sha256", cert->sha256_hex));
 }
 
 idt_error *is_sp_create(idt_req *q)
@@ -91,13 +89,14 @@ idt_error *is_sp_create(idt_req *q)
 }
 
 /* The state of certificate cert_id of store_id, or IDT_E_NOT_FOUND. */
-static idt_error *sp_state(idt_req *q, const char *store_id, const char *cert_id, const char **state)
+static idt_error *sp_state(idt_req *q, const char *store_id, const char *cert_id,
+                           const char **state)
 {
     const char *params[2] = {store_id, cert_id};
     PGresult *r;
-    idt_error *e = idt_db_exec(q->db, &r,
-                               "SELECT state FROM idtrust.sp_certificate WHERE store_id = $1 AND id = $2",
-                               2, params);
+    idt_error *e = idt_db_exec(
+        q->db, &r, "SELECT state FROM idtrust.sp_certificate WHERE store_id = $1 AND id = $2", 2,
+        params);
     if (e) return e;
     if (PQntuples(r) == 0)
         return idt_err(q->p, IDT_E_NOT_FOUND, "SAML certificate not found in this identity store");
@@ -120,9 +119,10 @@ idt_error *is_sp_activate(idt_req *q)
                          "UPDATE idtrust.sp_certificate SET state = 'INACTIVE' "
                          "WHERE store_id = $1 AND state = 'ACTIVE' AND id <> $2",
                          2, params)) ||
-        (e = idt_db_exec(q->db, NULL,
-                         "UPDATE idtrust.sp_certificate SET state = 'ACTIVE' WHERE store_id = $1 AND id = $2",
-                         2, params)))
+        (e = idt_db_exec(
+             q->db, NULL,
+             "UPDATE idtrust.sp_certificate SET state = 'ACTIVE' WHERE store_id = $1 AND id = $2",
+             2, params)))
         return e;
     return idt_audit(q->db, &q->who, "saml_certificate.activate", "saml_certificate", q->args[1],
                      NULL);
@@ -139,14 +139,16 @@ idt_error *is_sp_delete(idt_req *q)
     if (!strcmp(state, "ACTIVE"))
         return idt_err(q->p, IDT_E_CONFLICT,
                        "the ACTIVE certificate cannot be deleted: activate another one first");
-    if ((e = idt_db_exec(q->db, NULL,
-                         "WITH gone AS (DELETE FROM idtrust.sp_certificate WHERE store_id = $1 AND id = $2 "
-                         "RETURNING certificate_id) "
-                         "DELETE FROM idtrust.certificate WHERE id IN (SELECT certificate_id FROM gone)",
-                         2, params)))
+    if ((e = idt_db_exec(
+             q->db, NULL,
+             "WITH gone AS (DELETE FROM idtrust.sp_certificate WHERE store_id = $1 AND id = $2 "
+             "RETURNING certificate_id) "
+             "DELETE FROM idtrust.certificate WHERE id IN (SELECT certificate_id FROM gone)",
+             2, params)))
         return e;
     q->status = 204;
-    return idt_audit(q->db, &q->who, "saml_certificate.delete", "saml_certificate", q->args[1], NULL);
+    return idt_audit(q->db, &q->who, "saml_certificate.delete", "saml_certificate", q->args[1],
+                     NULL);
 }
 
 idt_error *is_sp_active_b64(idt_req *q, const char *store_id, const char **b64)

@@ -61,9 +61,10 @@ idt_error *is_store_get(idt_req *q)
     if (e) return e;
     if (PQntuples(r) == 0)
         return idt_err(q->p, IDT_E_NOT_FOUND, "identity store %s not found", q->args[0]);
-    is_reply(q, 200, json_pack("{s:s, s:s, s:I}", "identity_store_id", PQgetvalue(r, 0, 0), "name",
-                               PQgetvalue(r, 0, 1), "created_at",
-                               (json_int_t)apr_atoi64(PQgetvalue(r, 0, 2))));
+    is_reply(q, 200,
+             json_pack("{s:s, s:s, s:I}", "identity_store_id", PQgetvalue(r, 0, 0), "name",
+                       PQgetvalue(r, 0, 1), "created_at",
+                       (json_int_t)apr_atoi64(PQgetvalue(r, 0, 2))));
     return NULL;
 }
 
@@ -101,10 +102,7 @@ idt_error *is_store_create(idt_req *q)
     id = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
     if ((e = is_sp_cert_new(q, id, "ACTIVE", &cert_id))) return e;
     if ((e = idt_audit(q->db, &q->who, "identity_store.create", "identity_store", id,
-                       idt_json_dump(q->p, idt_json_own(q->p, json_pack("{s:s, s:s}", "name", name,
-                                                                         "saml_certificate_id",
-                                                                         cert_id)),
-                                     JSON_COMPACT))))
+                       json_pack("{s:s, s:s}", "name", name, "saml_certificate_id", cert_id))))
         return e;
     is_reply(q, 201, json_pack("{s:s}", "identity_store_id", id));
     apr_table_setn(q->r->headers_out, "Location",
@@ -120,17 +118,20 @@ idt_error *is_store_delete(idt_req *q)
 
     if ((e = is_store_check(q, id, 1))) return e;
     /* the store's certificates leave the inventory with it */
-    if ((e = idt_db_exec(q->db, NULL,
-                         "WITH sp AS (DELETE FROM idtrust.sp_certificate WHERE store_id = $1 "
-                         "RETURNING certificate_id), "
-                         "idp AS (DELETE FROM idtrust.idp_certificate WHERE idp_id IN "
-                         "(SELECT id FROM idtrust.external_idp WHERE store_id = $1) RETURNING certificate_id) "
-                         "DELETE FROM idtrust.certificate WHERE id IN "
-                         "(SELECT certificate_id FROM sp UNION ALL SELECT certificate_id FROM idp)",
-                         1, params)) ||
-        (e = idt_db_exec(q->db, NULL, "DELETE FROM idtrust.identity_store WHERE id = $1", 1, params)))
+    if ((e = idt_db_exec(
+             q->db, NULL,
+             "WITH sp AS (DELETE FROM idtrust.sp_certificate WHERE store_id = $1 "
+             "RETURNING certificate_id), "
+             "idp AS (DELETE FROM idtrust.idp_certificate WHERE idp_id IN "
+             "(SELECT id FROM idtrust.external_idp WHERE store_id = $1) RETURNING certificate_id) "
+             "DELETE FROM idtrust.certificate WHERE id IN "
+             "(SELECT certificate_id FROM sp UNION ALL SELECT certificate_id FROM idp)",
+             1, params)) ||
+        (e = idt_db_exec(q->db, NULL, "DELETE FROM idtrust.identity_store WHERE id = $1", 1,
+                         params)))
         return e;
-    if ((e = idt_audit(q->db, &q->who, "identity_store.delete", "identity_store", id, NULL))) return e;
+    if ((e = idt_audit(q->db, &q->who, "identity_store.delete", "identity_store", id, NULL)))
+        return e;
     q->status = 204;
     return NULL;
 }

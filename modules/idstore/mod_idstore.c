@@ -33,8 +33,8 @@ module AP_MODULE_DECLARE_DATA idstore_module;
 /* Rendered GET responses kept per child process. */
 #define IS_CACHE_ENTRIES 4096
 
-static APR_OPTIONAL_FN_TYPE(idtrust_secret) *get_secret;
-static APR_OPTIONAL_FN_TYPE(idtrust_require_schema) *require_schema;
+static APR_OPTIONAL_FN_TYPE(idtrust_secret) * get_secret;
+static APR_OPTIONAL_FN_TYPE(idtrust_require_schema) * require_schema;
 static idt_cache *read_cache;
 
 static void *create_server(apr_pool_t *p, server_rec *s)
@@ -61,10 +61,10 @@ static const char *set_int(cmd_parms *cmd, void *dc, const char *arg)
     long n = strtol(arg, &end, 10);
     if (*end) return apr_pstrcat(cmd->pool, cmd->cmd->name, " takes a number", NULL);
     if (cmd->info == (void *)1) {
-        if (n != 2048 && n != 3072 && n != 4096) return "IdstoreSigningKeyBits takes 2048, 3072 or 4096";
+        if (n != 2048 && n != 3072 && n != 4096)
+            return "IdstoreSigningKeyBits takes 2048, 3072 or 4096";
         c->key_bits = (int)n;
-    }
-    else {
+    } else {
         if (n < 1 || n > 36500) return "IdstoreCertificateDays takes 1 to 36500";
         c->cert_days = (int)n;
     }
@@ -77,7 +77,8 @@ static const char *set_public_url(cmd_parms *cmd, void *dc, const char *arg)
     apr_size_t n = strlen(arg);
     if (strncmp(arg, "https://", 8) && strncmp(arg, "http://", 7))
         return "IdstorePublicURL takes an http:// or https:// URL";
-    while (n > 0 && arg[n - 1] == '/') n--;
+    while (n > 0 && arg[n - 1] == '/')
+        n--;
     c->public_url = apr_pstrmemdup(cmd->pool, arg, n);
     return NULL;
 }
@@ -155,7 +156,8 @@ static int error_handler(request_rec *r)
 
 static int send_result(idt_req *q)
 {
-    if (q->cached) return idt_httpd_send(q->r, HTTP_OK, "application/json;charset=UTF-8", q->cached);
+    if (q->cached)
+        return idt_httpd_send(q->r, HTTP_OK, "application/json;charset=UTF-8", q->cached);
     if (q->status == HTTP_NO_CONTENT || !q->out) {
         q->r->status = HTTP_NO_CONTENT;
         apr_table_setn(q->r->headers_out, "Cache-Control", "no-store");
@@ -187,10 +189,11 @@ static idt_error *run(idt_req *q, const idt_route *rt)
     e = rt->fn(q);
     if (write) {
         if (!e) e = idt_db_commit(q->db);
-        if (e) idt_db_rollback(q->db);
-        else idt_cache_invalidate(read_cache);
-    }
-    else if (!e && q->status == HTTP_OK && q->out) {
+        if (e)
+            idt_db_rollback(q->db);
+        else
+            idt_cache_invalidate(read_cache);
+    } else if (!e && q->status == HTTP_OK && q->out) {
         q->cached = idt_json_dump(q->p, q->out, JSON_COMPACT);
         idt_cache_put(read_cache, q->r->uri, generation, q->cached);
     }
@@ -240,7 +243,8 @@ static const command_rec commands[] = {
     AP_INIT_TAKE1("IdstoreCertificateDays", set_int, (void *)2, RSRC_CONF,
                   "validity of generated SAML signing certificates in days (default 3650)"),
     AP_INIT_FLAG("IdstoreReadCache", set_read_cache, NULL, RSRC_CONF,
-                 "keep rendered GET responses until a write on any node changes the repository (default On)"),
+                 "keep rendered GET responses until a write on any node changes the repository "
+                 "(default On)"),
     AP_INIT_TAKE1("IdstorePublicURL", set_public_url, NULL, RSRC_CONF,
                   "scheme://host[:port] clients use to reach this server, for SAML SP settings"),
     {NULL}};

@@ -43,8 +43,7 @@ static int digest(const char *user, const char *password, unsigned char out[32])
     int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
              EVP_DigestUpdate(ctx, salt, sizeof(salt)) &&
              EVP_DigestUpdate(ctx, user, strlen(user) + 1) &&
-             EVP_DigestUpdate(ctx, password, strlen(password)) &&
-             EVP_DigestFinal_ex(ctx, out, &n);
+             EVP_DigestUpdate(ctx, password, strlen(password)) && EVP_DigestFinal_ex(ctx, out, &n);
     EVP_MD_CTX_free(ctx);
     return ok && n == 32;
 }
@@ -90,9 +89,9 @@ static authn_status lookup(request_rec *r, const char *user, const char **hash)
     idt_error *e = idt_httpd_db(r, &db);
 
     if (!e)
-        e = idt_db_exec(db, &res,
-                        "SELECT password_hash FROM idtrust.admin_account WHERE name = $1 AND enabled",
-                        1, params);
+        e = idt_db_exec(
+            db, &res, "SELECT password_hash FROM idtrust.admin_account WHERE name = $1 AND enabled",
+            1, params);
     if (e) {
         /* the error document renders this as 503 rather than 500 */
         if (e->kind == IDT_E_UNAVAILABLE) apr_table_setn(r->notes, IDT_NOTE_UNAVAILABLE, "1");
@@ -124,8 +123,8 @@ static const authn_provider provider = {&check_password, NULL};
 
 void it_authn_register(apr_pool_t *p)
 {
-    ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "idtrust", AUTHN_PROVIDER_VERSION,
-                              &provider, AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "idtrust", AUTHN_PROVIDER_VERSION, &provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
 }
 
 void it_authn_child_init(apr_pool_t *p)

@@ -39,12 +39,11 @@ static int ready(request_rec *r)
                       "IT00021: the repository schema is at version %d but %s needs %d "
                       "(schema/%s): apply the pending migrations with scripts/migrate",
                       version, schema_module, schema_needed, schema_migration);
-        return idt_httpd_send(
-            r, HTTP_SERVICE_UNAVAILABLE, "application/json",
-            apr_psprintf(r->pool,
-                         "{\"status\":\"unavailable\",\"schema_version\":%d,"
-                         "\"schema_required\":%d,\"migration\":\"%s\"}",
-                         version, schema_needed, schema_migration));
+        return idt_httpd_send(r, HTTP_SERVICE_UNAVAILABLE, "application/json",
+                              apr_psprintf(r->pool,
+                                           "{\"status\":\"unavailable\",\"schema_version\":%d,"
+                                           "\"schema_required\":%d,\"migration\":\"%s\"}",
+                                           version, schema_needed, schema_migration));
     }
     return idt_httpd_send(r, HTTP_OK, "application/json",
                           apr_psprintf(r->pool,

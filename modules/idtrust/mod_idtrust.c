@@ -91,11 +91,13 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
         idt_error *e;
         if (!c->secret_file) continue;
         if ((e = idt_secret_load(pconf, c->secret_file, &c->secret))) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, vs, "IT00002: IdtrustSecretKeyFile: %s", e->msg);
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, vs, "IT00002: IdtrustSecretKeyFile: %s",
+                         e->msg);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-    it_authn_set_ttl(apr_time_from_sec(main_conf->cache_seconds >= 0 ? main_conf->cache_seconds : 60));
+    it_authn_set_ttl(
+        apr_time_from_sec(main_conf->cache_seconds >= 0 ? main_conf->cache_seconds : 60));
     return OK;
 }
 

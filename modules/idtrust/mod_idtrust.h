@@ -7,7 +7,7 @@
 
 /* The passphrase that encrypts private keys at rest (IdtrustSecretKeyFile), or NULL
  * when the directive is not set. */
-APR_DECLARE_OPTIONAL_FN(const char *, idtrust_secret, (server_rec *s));
+APR_DECLARE_OPTIONAL_FN(const char *, idtrust_secret, (server_rec * s));
 
 /* A module says which schema version it needs (call it in post_config), so that
  * /idtrust/ready answers 503 while the repository's schema is older. */
