@@ -7,8 +7,17 @@
 #include <apr_thread_mutex.h>
 #include <http_log.h>
 
+/* Counters the scopes hash onto: enough that 10 writes a second to one store leave the
+ * cached reads of a few thousand others alone. */
+#define IDT_CACHE_SLOTS 4096
+
+typedef struct shared {
+    apr_uint32_t global;
+    apr_uint32_t slots[IDT_CACHE_SLOTS];
+} shared;
+
 struct idt_cache {
-    apr_uint32_t *generation; /* in shared memory */
+    shared *gen; /* in shared memory */
     int max_entries;
     apr_pool_t *pool; /* the entries; cleared when full */
     apr_hash_t *entries;
@@ -18,7 +27,7 @@ struct idt_cache {
 };
 
 typedef struct entry {
-    apr_uint32_t generation;
+    idt_cache_stamp stamp;
     apr_size_t len;
     char body[1];
 } entry;
@@ -27,15 +36,16 @@ idt_cache *idt_cache_create(apr_pool_t *pconf, server_rec *s, int max_entries)
 {
     idt_cache *c = apr_pcalloc(pconf, sizeof(*c));
     apr_shm_t *shm;
-    apr_status_t rv = apr_shm_create(&shm, sizeof(apr_uint32_t), NULL, pconf);
+    apr_status_t rv = apr_shm_create(&shm, sizeof(shared), NULL, pconf);
 
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, rv, s,
                      "IT00030: no shared memory for the read cache; reads go to the repository");
         return NULL;
     }
-    c->generation = apr_shm_baseaddr_get(shm);
-    *c->generation = 1;
+    c->gen = apr_shm_baseaddr_get(shm);
+    memset(c->gen, 0, sizeof(shared));
+    c->gen->global = 1;
     c->max_entries = max_entries;
     return c;
 }
@@ -54,9 +64,27 @@ void idt_cache_set_usable(idt_cache *c, int usable)
     if (c) apr_atomic_set32(&c->usable, usable ? 1 : 0);
 }
 
-apr_uint32_t idt_cache_generation(idt_cache *c)
+static unsigned slot_of(const char *scope)
 {
-    return c ? apr_atomic_read32(c->generation) : 0;
+    apr_ssize_t len = APR_HASH_KEY_STRING;
+    if (!scope || !*scope) return 0; /* the unscoped lists */
+    return 1 + apr_hashfunc_default(scope, &len) % (IDT_CACHE_SLOTS - 1);
+}
+
+idt_cache_stamp idt_cache_stamp_of(idt_cache *c, const char *scope)
+{
+    idt_cache_stamp st = {0, 0, 0};
+    if (!c) return st;
+    st.slot = slot_of(scope);
+    st.global = apr_atomic_read32(&c->gen->global);
+    st.scoped = apr_atomic_read32(&c->gen->slots[st.slot]);
+    return st;
+}
+
+static int current(idt_cache *c, idt_cache_stamp st)
+{
+    return st.global == apr_atomic_read32(&c->gen->global) &&
+           st.scoped == apr_atomic_read32(&c->gen->slots[st.slot]);
 }
 
 static int usable(idt_cache *c)
@@ -72,18 +100,17 @@ const char *idt_cache_get(idt_cache *c, const char *key, apr_pool_t *p)
     if (!usable(c)) return NULL;
     apr_thread_mutex_lock(c->lock);
     e = apr_hash_get(c->entries, key, APR_HASH_KEY_STRING);
-    if (e && e->generation == apr_atomic_read32(c->generation))
-        body = apr_pstrmemdup(p, e->body, e->len);
+    if (e && current(c, e->stamp)) body = apr_pstrmemdup(p, e->body, e->len);
     apr_thread_mutex_unlock(c->lock);
     return body;
 }
 
-void idt_cache_put(idt_cache *c, const char *key, apr_uint32_t gen, const char *body)
+void idt_cache_put(idt_cache *c, const char *key, idt_cache_stamp stamp, const char *body)
 {
     apr_size_t len = strlen(body);
     entry *e;
 
-    if (!usable(c) || gen != apr_atomic_read32(c->generation)) return;
+    if (!usable(c) || !current(c, stamp)) return;
     apr_thread_mutex_lock(c->lock);
     if (++c->stored > c->max_entries) {
         /* bounded memory (replaced entries stay in the pool until it is cleared):
@@ -93,14 +120,22 @@ void idt_cache_put(idt_cache *c, const char *key, apr_uint32_t gen, const char *
         c->stored = 1;
     }
     e = apr_palloc(c->pool, sizeof(*e) + len);
-    e->generation = gen;
+    e->stamp = stamp;
     e->len = len;
     memcpy(e->body, body, len + 1);
     apr_hash_set(c->entries, apr_pstrdup(c->pool, key), APR_HASH_KEY_STRING, e);
     apr_thread_mutex_unlock(c->lock);
 }
 
-void idt_cache_invalidate(idt_cache *c)
+void idt_cache_invalidate(idt_cache *c, const char *scope)
 {
-    if (c) apr_atomic_inc32(c->generation);
+    unsigned slot;
+    if (!c) return;
+    if (!scope) {
+        apr_atomic_inc32(&c->gen->global);
+        return;
+    }
+    slot = slot_of(scope);
+    apr_atomic_inc32(&c->gen->slots[slot]);
+    if (slot) apr_atomic_inc32(&c->gen->slots[0]);
 }

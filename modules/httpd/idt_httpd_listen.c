@@ -55,7 +55,6 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
         PGconn *conn;
         PGnotify *n;
         struct pollfd pfd;
-        int changed = 0;
 
         if (!dbd) {
             if (!(dbd = subscribe(l))) {
@@ -65,7 +64,7 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
             }
             /* anything may have changed while nobody listened */
             l->cb.connected(l->cb.ctx, 1);
-            l->cb.changed(l->cb.ctx);
+            l->cb.changed(l->cb.ctx, NULL);
         }
         conn = idt_httpd_db_native(dbd);
         pfd.fd = PQsocket(conn);
@@ -75,7 +74,7 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
         if (pfd.revents == 0) continue;
         if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK) {
             l->cb.connected(l->cb.ctx, 0);
-            l->cb.changed(l->cb.ctx);
+            l->cb.changed(l->cb.ctx, NULL);
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, l->s,
                          "IT00031: change listener lost its connection; reads bypass the cache");
             idt_httpd_db_close(l->s, dbd);
@@ -84,10 +83,9 @@ static void *APR_THREAD_FUNC run(apr_thread_t *t, void *data)
             continue;
         }
         while ((n = PQnotifies(conn))) {
+            l->cb.changed(l->cb.ctx, n->extra && *n->extra ? n->extra : NULL);
             PQfreemem(n);
-            changed = 1;
         }
-        if (changed) l->cb.changed(l->cb.ctx);
     }
     if (dbd) idt_httpd_db_close(l->s, dbd);
     apr_thread_exit(t, APR_SUCCESS);

@@ -6,7 +6,9 @@
 #include <httpd.h>
 
 typedef struct idt_listen_cb {
-    void (*changed)(void *ctx);              /* something changed, or may have */
+    /* something changed: in scope (a NOTIFY payload), or anything (scope NULL: an
+     * empty payload, or the listener (re)connected and may have missed changes) */
+    void (*changed)(void *ctx, const char *scope);
     void (*connected)(void *ctx, int is_up); /* the listener's connection came or went */
     void *ctx;
 } idt_listen_cb;

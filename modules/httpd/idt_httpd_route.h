@@ -17,7 +17,11 @@ typedef struct idt_route {
     idt_route_fn fn;
     int reads_body; /* 1: fn reads the request body itself; 0: the body is read and
                        dropped before fn runs, so a refused body changes nothing */
+    int scope;      /* index of the {} whose value scopes the read cache (a GET is
+                       cached in it, a write makes it stale), or IDT_NO_SCOPE */
 } idt_route;
+
+#define IDT_NO_SCOPE (-1)
 
 /* Finds the route for r->method and path in a table ended by a {NULL} entry, putting
  * the {} segments in args. IDT_E_NOT_FOUND when no pattern matches the path,

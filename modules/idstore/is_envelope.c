@@ -75,8 +75,6 @@ int is_render_error(request_rec *r, const idt_error *e)
     json_t *body = idt_json_own(r->pool, json_object());
     json_t *msg = json_string(e->msg);
 
-    if (apr_table_get(r->notes, IDT_NOTE_SENT)) return OK; /* answered (and logged) already */
-    idt_httpd_log_error(r, APLOG_MODULE_INDEX, "IS00100", e);
     json_object_set_new(body, "error_code", json_string(is_error_code(e->kind)));
     /* messages are ours, but may quote a member name: never fail on bad UTF-8 */
     json_object_set_new(body, "error_msg", msg ? msg : json_string("the request failed"));

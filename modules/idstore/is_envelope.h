@@ -10,7 +10,7 @@
 /* IIC.NNN code for an error kind. */
 const char *is_error_code(idt_kind kind);
 
-/* Logs e and writes it in the envelope; returns what the handler returns. */
+/* Writes e in the envelope (the runner has logged it); returns what the handler returns. */
 int is_render_error(request_rec *r, const idt_error *e);
 
 #endif

@@ -74,7 +74,7 @@ idt_error *is_idp_cert_import(idt_req *q)
         (e = is_idp_cert_parse(q, pem, "x509_certificate_in_pem", &c)) ||
         (e = is_idp_cert_add(q, q->args[1], c, &cert_id)))
         return e;
-    is_reply(q, 200, json_pack("{s:s}", "certificate_id", cert_id));
+    idt_reply(q, 200, json_pack("{s:s}", "certificate_id", cert_id));
     return NULL;
 }
 
@@ -93,7 +93,7 @@ idt_error *is_idp_cert_list(idt_req *q)
                     1, params);
     if (e) return e;
     list = json_array();
-    is_reply(q, 200, json_pack("{s:o}", "idp_certificates", list));
+    idt_reply(q, 200, json_pack("{s:o}", "idp_certificates", list));
     for (i = 0; i < PQntuples(r); i++) {
         size_t len;
         unsigned char *der = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 1), &len);
@@ -115,7 +115,7 @@ idt_error *is_idp_cert_list(idt_req *q)
             json_object_set_new(item, "serial_number",
                                 c->serial_fits_int64 ? json_integer((json_int_t)c->serial_int64)
                                                      : json_null());
-        if ((e = is_append(q, list, item))) return e;
+        if ((e = idt_append(q, list, item))) return e;
     }
     return NULL;
 }

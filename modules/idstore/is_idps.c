@@ -50,15 +50,15 @@ idt_error *is_idp_list(idt_req *q)
     if (e) return e;
     list = idt_json_own(q->p, json_array());
     for (i = 0; i < PQntuples(r); i++)
-        if ((e = is_append(q, list,
-                           json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "idp_id",
-                                     PQgetvalue(r, i, 0), "identity_store_id", q->args[0],
-                                     "entity_id", PQgetvalue(r, i, 1), "login_url",
-                                     PQgetvalue(r, i, 2), "status",
-                                     strcmp(PQgetvalue(r, i, 3), "t") ? "DISABLED" : "ENABLED",
-                                     "created_at", (json_int_t)apr_atoi64(PQgetvalue(r, i, 4))))))
+        if ((e = idt_append(q, list,
+                            json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "idp_id",
+                                      PQgetvalue(r, i, 0), "identity_store_id", q->args[0],
+                                      "entity_id", PQgetvalue(r, i, 1), "login_url",
+                                      PQgetvalue(r, i, 2), "status",
+                                      strcmp(PQgetvalue(r, i, 3), "t") ? "DISABLED" : "ENABLED",
+                                      "created_at", (json_int_t)apr_atoi64(PQgetvalue(r, i, 4))))))
             return e;
-    is_reply(q, 200, json_pack("{s:O}", "associations", list));
+    idt_reply(q, 200, json_pack("{s:O}", "associations", list));
     return NULL;
 }
 
@@ -152,7 +152,7 @@ static idt_error *read_input(idt_req *q, idp_input *in)
 /* Where this server is reached: IdstorePublicURL, else the request's own scheme and host. */
 static const char *public_url(idt_req *q)
 {
-    if (q->conf->public_url) return q->conf->public_url;
+    if (is_conf(q)->public_url) return is_conf(q)->public_url;
     return ap_construct_url(q->p, "", q->r);
 }
 
@@ -210,9 +210,9 @@ idt_error *is_idp_create(idt_req *q)
         json_array_append_new(ids, json_string(cert_id));
     }
     if ((e = sp_config(q, &sp))) return e;
-    is_reply(q, 201,
-             json_pack("{s:s, s:s, s:O, s:o}", "idp_id", idp_id, "idp_certificate_id", first,
-                       "idp_certificate_ids", ids, "hws_sp_saml_config", sp));
+    idt_reply(q, 201,
+              json_pack("{s:s, s:s, s:O, s:o}", "idp_id", idp_id, "idp_certificate_id", first,
+                        "idp_certificate_ids", ids, "hws_sp_saml_config", sp));
     return NULL;
 }
 

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <apr_lib.h>
 
-#include "idt_json.h"
 #include "is_idp_certs.h"
 #include "is_idps.h"
 #include "is_sp_certs.h"
@@ -12,23 +11,23 @@
 #define STORE "/v1/identity-stores/{}"
 
 const idt_route is_routes[] = {
-    {"GET", STORE "/saml-certificates", is_sp_list, 0},
-    {"POST", STORE "/saml-certificates", is_sp_create, 0},
-    {"POST", STORE "/saml-certificates/{}/active", is_sp_activate, 0},
-    {"DELETE", STORE "/saml-certificates/{}", is_sp_delete, 0},
-    {"GET", STORE "/external-idp", is_idp_list, 0},
-    {"POST", STORE "/external-idp", is_idp_create, 1},
-    {"DELETE", STORE "/external-idp/{}", is_idp_delete, 0},
-    {"POST", STORE "/external-idp/{}/enable", is_idp_enable, 0},
-    {"POST", STORE "/external-idp/{}/disable", is_idp_disable, 0},
-    {"GET", STORE "/external-idp/{}/certificate", is_idp_cert_list, 0},
-    {"POST", STORE "/external-idp/{}/certificate", is_idp_cert_import, 1},
-    {"DELETE", STORE "/external-idp/{}/certificate/{}", is_idp_cert_delete, 0},
-    {"GET", "/idtrust/v1/identity-stores", is_store_list, 0},
-    {"POST", "/idtrust/v1/identity-stores", is_store_create, 1},
-    {"GET", "/idtrust/v1/identity-stores/{}", is_store_get, 0},
-    {"DELETE", "/idtrust/v1/identity-stores/{}", is_store_delete, 0},
-    {NULL, NULL, NULL, 0}};
+    {"GET", STORE "/saml-certificates", is_sp_list, 0, 0},
+    {"POST", STORE "/saml-certificates", is_sp_create, 0, 0},
+    {"POST", STORE "/saml-certificates/{}/active", is_sp_activate, 0, 0},
+    {"DELETE", STORE "/saml-certificates/{}", is_sp_delete, 0, 0},
+    {"GET", STORE "/external-idp", is_idp_list, 0, 0},
+    {"POST", STORE "/external-idp", is_idp_create, 1, 0},
+    {"DELETE", STORE "/external-idp/{}", is_idp_delete, 0, 0},
+    {"POST", STORE "/external-idp/{}/enable", is_idp_enable, 0, 0},
+    {"POST", STORE "/external-idp/{}/disable", is_idp_disable, 0, 0},
+    {"GET", STORE "/external-idp/{}/certificate", is_idp_cert_list, 0, 0},
+    {"POST", STORE "/external-idp/{}/certificate", is_idp_cert_import, 1, 0},
+    {"DELETE", STORE "/external-idp/{}/certificate/{}", is_idp_cert_delete, 0, 0},
+    {"GET", "/idtrust/v1/identity-stores", is_store_list, 0, IDT_NO_SCOPE},
+    {"POST", "/idtrust/v1/identity-stores", is_store_create, 1, IDT_NO_SCOPE},
+    {"GET", "/idtrust/v1/identity-stores/{}", is_store_get, 0, 0},
+    {"DELETE", "/idtrust/v1/identity-stores/{}", is_store_delete, 0, 0},
+    {NULL, NULL, NULL, 0, 0}};
 
 int is_uuid(const char *s)
 {
@@ -40,17 +39,4 @@ int is_uuid(const char *s)
             return 0;
     }
     return s[36] == '\0';
-}
-
-idt_error *is_append(idt_req *q, json_t *list, json_t *item)
-{
-    if (!item || json_array_append_new(list, item))
-        return idt_err(q->p, IDT_E_INTERNAL, "a stored value cannot be rendered as JSON");
-    return NULL;
-}
-
-void is_reply(idt_req *q, int status, json_t *body)
-{
-    q->status = status;
-    q->out = idt_json_own(q->p, body);
 }

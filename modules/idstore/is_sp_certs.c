@@ -30,15 +30,15 @@ idt_error *is_sp_list(idt_req *q)
     if (n == 0 && (e = is_store_check(q, q->args[0], 0))) return e;
     list = idt_json_own(q->p, json_array());
     for (i = 0; i < n; i++)
-        if ((e = is_append(q, list,
-                           json_pack("{s:s, s:s, s:s, s:I, s:s}", "certificate_id",
-                                     PQgetvalue(r, i, 0), "x509certificate",
-                                     idt_pem_crlf(q->p, PQgetvalue(r, i, 1)), "algorithm",
-                                     PQgetvalue(r, i, 2), "expiry_date",
-                                     (json_int_t)apr_atoi64(PQgetvalue(r, i, 3)), "state",
-                                     PQgetvalue(r, i, 4)))))
+        if ((e = idt_append(q, list,
+                            json_pack("{s:s, s:s, s:s, s:I, s:s}", "certificate_id",
+                                      PQgetvalue(r, i, 0), "x509certificate",
+                                      idt_pem_crlf(q->p, PQgetvalue(r, i, 1)), "algorithm",
+                                      PQgetvalue(r, i, 2), "expiry_date",
+                                      (json_int_t)apr_atoi64(PQgetvalue(r, i, 3)), "state",
+                                      PQgetvalue(r, i, 4)))))
             return e;
-    is_reply(q, 200, json_incref(list));
+    idt_reply(q, 200, json_incref(list));
     return NULL;
 }
 
@@ -55,8 +55,8 @@ idt_error *is_sp_cert_new(idt_req *q, const char *store_id, const char *state, c
         return idt_err(q->p, IDT_E_INTERNAL,
                        "signing keys cannot be stored: IdtrustSecretKeyFile is not configured");
     if ((e = idt_selfsigned_new(
-             q->p, cn, q->conf->key_bits ? q->conf->key_bits : IS_DEFAULT_KEY_BITS,
-             q->conf->cert_days ? q->conf->cert_days : IS_DEFAULT_CERT_DAYS, &cert, &key)) ||
+             q->p, cn, is_conf(q)->key_bits ? is_conf(q)->key_bits : IS_DEFAULT_KEY_BITS,
+             is_conf(q)->cert_days ? is_conf(q)->cert_days : IS_DEFAULT_CERT_DAYS, &cert, &key)) ||
         (e = idt_key_encrypt(q->p, key, q->secret, &key_pem)) ||
         (e = idt_inventory_add(q->db, cert, "idstore.sp", &inv_id)))
         return e;
@@ -84,7 +84,7 @@ idt_error *is_sp_create(idt_req *q)
     if ((e = is_store_check(q, q->args[0], 1)) ||
         (e = is_sp_cert_new(q, q->args[0], "INACTIVE", &cert_id)))
         return e;
-    is_reply(q, 200, json_pack("{s:s}", "certificate_id", cert_id));
+    idt_reply(q, 200, json_pack("{s:s}", "certificate_id", cert_id));
     return NULL;
 }
 

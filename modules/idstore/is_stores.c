@@ -32,17 +32,17 @@ idt_error *is_store_list(idt_req *q)
     idt_error *e;
     int i;
 
-    is_reply(q, 200, body);
+    idt_reply(q, 200, body);
     e = idt_db_exec(q->db, &r,
                     "SELECT id, name, (extract(epoch FROM created_at) * 1000)::bigint "
                     "FROM idtrust.identity_store ORDER BY created_at, id",
                     0, NULL);
     if (e) return e;
     for (i = 0; i < PQntuples(r); i++)
-        if ((e = is_append(q, list,
-                           json_pack("{s:s, s:s, s:I}", "identity_store_id", PQgetvalue(r, i, 0),
-                                     "name", PQgetvalue(r, i, 1), "created_at",
-                                     (json_int_t)apr_atoi64(PQgetvalue(r, i, 2))))))
+        if ((e = idt_append(q, list,
+                            json_pack("{s:s, s:s, s:I}", "identity_store_id", PQgetvalue(r, i, 0),
+                                      "name", PQgetvalue(r, i, 1), "created_at",
+                                      (json_int_t)apr_atoi64(PQgetvalue(r, i, 2))))))
             return e;
     return NULL;
 }
@@ -61,10 +61,10 @@ idt_error *is_store_get(idt_req *q)
     if (e) return e;
     if (PQntuples(r) == 0)
         return idt_err(q->p, IDT_E_NOT_FOUND, "identity store %s not found", q->args[0]);
-    is_reply(q, 200,
-             json_pack("{s:s, s:s, s:I}", "identity_store_id", PQgetvalue(r, 0, 0), "name",
-                       PQgetvalue(r, 0, 1), "created_at",
-                       (json_int_t)apr_atoi64(PQgetvalue(r, 0, 2))));
+    idt_reply(q, 200,
+              json_pack("{s:s, s:s, s:I}", "identity_store_id", PQgetvalue(r, 0, 0), "name",
+                        PQgetvalue(r, 0, 1), "created_at",
+                        (json_int_t)apr_atoi64(PQgetvalue(r, 0, 2))));
     return NULL;
 }
 
@@ -104,7 +104,7 @@ idt_error *is_store_create(idt_req *q)
     if ((e = idt_audit(q->db, &q->who, "identity_store.create", "identity_store", id,
                        json_pack("{s:s, s:s}", "name", name, "saml_certificate_id", cert_id))))
         return e;
-    is_reply(q, 201, json_pack("{s:s}", "identity_store_id", id));
+    idt_reply(q, 201, json_pack("{s:s}", "identity_store_id", id));
     apr_table_setn(q->r->headers_out, "Location",
                    apr_pstrcat(q->p, "/idtrust/v1/identity-stores/", id, NULL));
     return NULL;

@@ -1,8 +1,9 @@
 /* mod_idstore: the Identity Center identity-store certificate API
  * (/v1/identity-stores/...) and the suite's identity-store admin API
- * (/idtrust/v1/identity-stores). Handlers: "idstore" for both APIs and
- * "idstore-error" for ErrorDocument, so httpd's own 401/403/413 come out in the
- * API's envelope. */
+ * (/idtrust/v1/identity-stores): its routes, its envelope and its directives; the
+ * shared runner (modules/httpd/idt_httpd_runner.h) does the rest. Handlers: "idstore"
+ * for both APIs and "idstore-error" for ErrorDocument, so httpd's own 401/403/413 come
+ * out in the API's envelope. */
 #include <stdlib.h>
 #include <apr_strings.h>
 #include <httpd.h>
@@ -10,14 +11,8 @@
 #include <http_log.h>
 #include <http_protocol.h>
 #include <http_request.h>
-#include <mpm_common.h>
 
-#include "idt_httpd_body.h"
-#include "idt_httpd_cache.h"
-#include "idt_httpd_db.h"
-#include "idt_httpd_listen.h"
-#include "idt_httpd_error.h"
-#include "idt_json.h"
+#include "idt_httpd_runner.h"
 #include "is_envelope.h"
 #include "is_routes.h"
 #include "mod_idtrust.h"
@@ -33,9 +28,20 @@ module AP_MODULE_DECLARE_DATA idstore_module;
 /* Rendered GET responses kept per child process. */
 #define IS_CACHE_ENTRIES 4096
 
-static APR_OPTIONAL_FN_TYPE(idtrust_secret) * get_secret;
-static APR_OPTIONAL_FN_TYPE(idtrust_require_schema) * require_schema;
-static idt_cache *read_cache;
+static const char *const prefixes[] = {"/v1/identity-stores", "/idtrust/v1/identity-stores", NULL};
+
+static idt_api api = {"mod_idstore",
+                      "IS00100",
+                      &idstore_module,
+                      is_routes,
+                      prefixes,
+                      is_render_error,
+                      NULL,
+                      NULL,
+                      IS_CHANNEL,
+                      IS_CACHE_ENTRIES,
+                      IS_SCHEMA_VERSION,
+                      IS_SCHEMA_MIGRATION};
 
 static void *create_server(apr_pool_t *p, server_rec *s)
 {
@@ -92,138 +98,41 @@ static const char *set_read_cache(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
-static void optional_fn_retrieve(void)
-{
-    get_secret = APR_RETRIEVE_OPTIONAL_FN(idtrust_secret);
-    require_schema = APR_RETRIEVE_OPTIONAL_FN(idtrust_require_schema);
-}
+static APR_OPTIONAL_FN_TYPE(idtrust_secret) * get_secret;
 
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
-    const char *err = idt_httpd_db_init();
-    if (!get_secret) optional_fn_retrieve();
-    if (!err && !get_secret) err = "mod_idtrust is not loaded: add LoadModule idtrust_module";
+    is_config *c = ap_get_module_config(s->module_config, &idstore_module);
+    const char *err = idt_api_post_config(&api, pconf, s, c->read_cache != 0);
+
     if (err) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "IS00001: mod_idstore: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     /* every store holds a signing key, and keys are only ever stored encrypted */
+    get_secret = APR_RETRIEVE_OPTIONAL_FN(idtrust_secret);
     if (!get_secret(s)) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
                      "IS00003: mod_idstore needs IdtrustSecretKeyFile: the passphrase that "
                      "encrypts signing keys at rest");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (require_schema) require_schema(IS_SCHEMA_VERSION, "mod_idstore", IS_SCHEMA_MIGRATION);
-    {
-        is_config *c = ap_get_module_config(s->module_config, &idstore_module);
-        read_cache = c->read_cache != 0 ? idt_cache_create(pconf, s, IS_CACHE_ENTRIES) : NULL;
-    }
     return OK;
-}
-
-static void cache_changed(void *ctx)
-{
-    idt_cache_invalidate(ctx);
-}
-
-static void cache_connected(void *ctx, int up)
-{
-    idt_cache_set_usable(ctx, up);
 }
 
 static void child_init(apr_pool_t *p, server_rec *s)
 {
-    static const idt_listen_cb cb = {cache_changed, cache_connected, NULL};
-    idt_listen_cb mine = cb;
-
-    if (!idt_httpd_schema_check(s, p, APLOG_MODULE_INDEX, "IS00002", "mod_idstore",
-                                IS_SCHEMA_VERSION, IS_SCHEMA_MIGRATION))
-        exit(APEXIT_CHILDFATAL);
-    if (read_cache) {
-        idt_cache_child_init(read_cache, p);
-        mine.ctx = read_cache;
-        idt_httpd_listen_start(s, p, IS_CHANNEL, &mine);
-    }
+    idt_api_child_init(&api, p, s);
 }
 
-static int error_handler(request_rec *r)
+static int map_to_storage(request_rec *r)
 {
-    idt_error *e = idt_httpd_redirected_error(r);
-    if (!e) e = idt_err(r->pool, IDT_E_NOT_FOUND, "no such resource");
-    return is_render_error(r, e);
-}
-
-static int send_result(idt_req *q)
-{
-    if (q->cached)
-        return idt_httpd_send(q->r, HTTP_OK, "application/json;charset=UTF-8", q->cached);
-    if (q->status == HTTP_NO_CONTENT || !q->out) {
-        q->r->status = HTTP_NO_CONTENT;
-        apr_table_setn(q->r->headers_out, "Cache-Control", "no-store");
-        return OK;
-    }
-    return idt_httpd_send(q->r, q->status, "application/json;charset=UTF-8",
-                          idt_json_dump(q->p, q->out, JSON_COMPACT));
-}
-
-/* One request's work: a read from the cache or the repository, a write as one
- * transaction. The tables' triggers tell every node's cache at commit; this
- * httpd's processes are told at once, so they read their own writes. */
-static idt_error *run(idt_req *q, const idt_route *rt)
-{
-    int write = q->r->method_number != M_GET;
-    apr_uint32_t generation = idt_cache_generation(read_cache);
-    idt_error *e;
-
-    if (!rt->reads_body) {
-        /* read (and drop) any body now: refused later, by httpd's final discard, it
-         * would come after the change was committed */
-        const char *body;
-        apr_size_t len;
-        if ((e = idt_httpd_read_body(q->r, &body, &len))) return e;
-    }
-    if (!write && (q->cached = idt_cache_get(read_cache, q->r->uri, q->p))) return NULL;
-    if ((e = idt_httpd_db(q->r, &q->db))) return e;
-    if (write && (e = idt_db_begin(q->db))) return e;
-    e = rt->fn(q);
-    if (write) {
-        if (!e) e = idt_db_commit(q->db);
-        if (e)
-            idt_db_rollback(q->db);
-        else
-            idt_cache_invalidate(read_cache);
-    } else if (!e && q->status == HTTP_OK && q->out) {
-        q->cached = idt_json_dump(q->p, q->out, JSON_COMPACT);
-        idt_cache_put(read_cache, q->r->uri, generation, q->cached);
-    }
-    return e;
+    return idt_api_map_to_storage(&api, r);
 }
 
 static int handler(request_rec *r)
 {
-    const idt_route *rt;
-    idt_req *q;
-    idt_error *e;
-
-    if (!r->handler) return DECLINED;
-    if (!strcmp(r->handler, "idstore-error")) return error_handler(r);
-    if (strcmp(r->handler, "idstore")) return DECLINED;
-
-    q = apr_pcalloc(r->pool, sizeof(*q));
-    q->r = r;
-    q->p = r->pool;
-    q->conf = ap_get_module_config(r->server->module_config, &idstore_module);
-    q->secret = get_secret ? get_secret(r->server) : NULL;
-    q->who.user = r->user;
-    q->who.request_id = idt_httpd_request_id(r);
-    q->who.client_ip = r->useragent_ip;
-    q->status = HTTP_OK;
-
-    e = idt_route_match(r, is_routes, r->uri, &rt, q->args);
-    if (!e) e = run(q, rt);
-    if (e) return is_render_error(r, e);
-    return send_result(q);
+    return idt_api_handle(&api, r, "idstore", "idstore-error");
 }
 
 static void register_hooks(apr_pool_t *p)
@@ -231,9 +140,9 @@ static void register_hooks(apr_pool_t *p)
     static const char *const after_dbd[] = {"mod_dbd.c", NULL};
     static const char *const after_idtrust[] = {"mod_idtrust.c", NULL};
 
-    ap_hook_optional_fn_retrieve(optional_fn_retrieve, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, after_idtrust, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
+    ap_hook_map_to_storage(map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

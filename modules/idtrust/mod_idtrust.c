@@ -1,6 +1,6 @@
 /* mod_idtrust: what the idtrust modules share in one httpd: the secret that encrypts
- * private keys at rest, the authn provider for admin accounts, and the
- * health endpoints. */
+ * private keys at rest, the authn provider for admin accounts, the health endpoints,
+ * and the server-wide handler for httpd's own errors. */
 #include <stdlib.h>
 #include <apr_strings.h>
 #include <httpd.h>
@@ -13,6 +13,7 @@
 #include "idt_httpd_db.h"
 #include "idt_secret.h"
 #include "it_authn.h"
+#include "it_errors.h"
 #include "it_health.h"
 #include "mod_idtrust.h"
 
@@ -76,6 +77,18 @@ static void idtrust_require_schema(int version, const char *module, const char *
     it_health_require_schema(version, module, migration);
 }
 
+static void idtrust_register_api(const char *const *prefixes,
+                                 int (*render_error)(request_rec *r, const idt_error *e))
+{
+    it_errors_register(prefixes, render_error);
+}
+
+static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    it_errors_pre_config(pconf);
+    return OK;
+}
+
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     server_rec *vs;
@@ -111,9 +124,12 @@ static void register_hooks(apr_pool_t *p)
     it_authn_register(p);
     APR_REGISTER_OPTIONAL_FN(idtrust_secret);
     APR_REGISTER_OPTIONAL_FN(idtrust_require_schema);
+    APR_REGISTER_OPTIONAL_FN(idtrust_register_api);
+    ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(it_health_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(it_errors_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 static const command_rec commands[] = {

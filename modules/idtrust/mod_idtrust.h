@@ -5,6 +5,8 @@
 #include <apr_optional.h>
 #include <httpd.h>
 
+#include "idt_error.h"
+
 /* The passphrase that encrypts private keys at rest (IdtrustSecretKeyFile), or NULL
  * when the directive is not set. */
 APR_DECLARE_OPTIONAL_FN(const char *, idtrust_secret, (server_rec * s));
@@ -13,5 +15,13 @@ APR_DECLARE_OPTIONAL_FN(const char *, idtrust_secret, (server_rec * s));
  * /idtrust/ready answers 503 while the repository's schema is older. */
 APR_DECLARE_OPTIONAL_FN(void, idtrust_require_schema,
                         (int version, const char *module, const char *migration));
+
+/* An API module says which URI prefixes it serves and how it renders an error, so that
+ * errors httpd raises before any <Location> applies (an encoded slash, a request line
+ * or header httpd refuses, TRACE) come out in that API's envelope through the
+ * server-wide ErrorDocument handler "idtrust-error". Call it in post_config. */
+APR_DECLARE_OPTIONAL_FN(void, idtrust_register_api,
+                        (const char *const *prefixes,
+                         int (*render_error)(request_rec *r, const idt_error *e)));
 
 #endif
