@@ -14,6 +14,7 @@ typedef enum {
     IDT_E_CONFLICT,        /* 409: state forbids the change, or a duplicate */
     IDT_E_TOO_LARGE,       /* 413 */
     IDT_E_MEDIA_TYPE,      /* 415 */
+    IDT_E_URI_TOO_LONG,    /* 414 */
     IDT_E_CERT_DECODE,     /* 400: input is not a decodable X.509 certificate */
     IDT_E_CERT_CHAIN,      /* 400: more than one certificate where one is expected */
     IDT_E_CERT_EXPIRED,    /* 400: certificate no longer valid */

@@ -48,7 +48,11 @@ idt_error *idt_httpd_redirected_error(request_rec *r)
     case HTTP_SERVICE_UNAVAILABLE:
         return idt_err(r->pool, IDT_E_UNAVAILABLE, "the service is unavailable; retry later");
     case HTTP_BAD_REQUEST:
-        return idt_err(r->pool, IDT_E_BAD_REQUEST, "bad request");
+        return idt_err(r->pool, IDT_E_BAD_REQUEST,
+                       "the request is malformed: its request line, a header or its "
+                       "Content-Length is invalid or too long");
+    case HTTP_REQUEST_URI_TOO_LARGE:
+        return idt_err(r->pool, IDT_E_URI_TOO_LONG, "the request line is too long");
     default: {
         idt_error *e = idt_err(r->pool, status >= 500 ? IDT_E_INTERNAL : IDT_E_BAD_REQUEST,
                                "the request failed");

@@ -66,14 +66,26 @@ static int under(const char *uri, const char *prefix)
     return !strncmp(uri, prefix, n) && (uri[n] == '/' || uri[n] == '\0');
 }
 
-int idt_api_map_to_storage(const idt_api *api, request_rec *r)
+/* What translate_name puts in r->filename for the API's requests: they name no file. */
+#define NOT_A_FILE "idtrust-api:"
+
+int idt_api_translate(const idt_api *api, request_rec *r)
 {
     const char *const *p;
 
     if (r->method_number == M_TRACE || !r->uri || !api->prefixes) return DECLINED;
     for (p = api->prefixes; *p; p++)
-        if (under(r->uri, *p)) return OK;
+        if (under(r->uri, *p)) {
+            r->filename = apr_pstrcat(r->pool, NOT_A_FILE, api->name, NULL);
+            return OK;
+        }
     return DECLINED;
+}
+
+int idt_api_map_to_storage(const idt_api *api, request_rec *r)
+{
+    if (!r->filename || strncmp(r->filename, NOT_A_FILE, sizeof(NOT_A_FILE) - 1)) return DECLINED;
+    return OK;
 }
 
 int idt_api_error(const idt_api *api, request_rec *r, const idt_error *e)

@@ -74,8 +74,11 @@ const char *idt_api_post_config(idt_api *api, apr_pool_t *pconf, server_rec *s, 
  * starts the change listener of the read cache. */
 void idt_api_child_init(idt_api *api, apr_pool_t *pchild, server_rec *s);
 
-/* map_to_storage: OK (no filesystem walk) for a request under one of api->prefixes,
- * else DECLINED. TRACE is left to httpd (TraceEnable Off refuses it before auth). */
+/* translate_name and map_to_storage: a request under one of api->prefixes names no
+ * file, so neither the path's mapping to the filesystem nor the directory walk runs
+ * (httpd would answer a path longer than PATH_MAX with 403 and log it whole). DECLINED
+ * for other requests, and for TRACE (TraceEnable Off refuses it before auth). */
+int idt_api_translate(const idt_api *api, request_rec *r);
 int idt_api_map_to_storage(const idt_api *api, request_rec *r);
 
 /* The handler: runs the request when r->handler is `handler`; the ErrorDocument

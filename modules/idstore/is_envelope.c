@@ -30,6 +30,8 @@ const char *is_error_code(idt_kind kind)
         return "IIC.413";
     case IDT_E_MEDIA_TYPE:
         return "IIC.415";
+    case IDT_E_URI_TOO_LONG:
+        return "IIC.414";
     case IDT_E_CERT_DECODE:
         return "IIC.1712";
     case IDT_E_CERT_CHAIN:

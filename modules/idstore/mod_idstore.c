@@ -20,8 +20,8 @@
 module AP_MODULE_DECLARE_DATA idstore_module;
 
 /* The schema this build of the module needs. */
-#define IS_SCHEMA_VERSION 3
-#define IS_SCHEMA_MIGRATION "003_change_notify.sql"
+#define IS_SCHEMA_VERSION 4
+#define IS_SCHEMA_MIGRATION "004_scoped_notify.sql"
 
 /* Triggers on the identity-store tables NOTIFY this channel (schema/003). */
 #define IS_CHANNEL "idtrust_idstore"
@@ -125,6 +125,11 @@ static void child_init(apr_pool_t *p, server_rec *s)
     idt_api_child_init(&api, p, s);
 }
 
+static int translate(request_rec *r)
+{
+    return idt_api_translate(&api, r);
+}
+
 static int map_to_storage(request_rec *r)
 {
     return idt_api_map_to_storage(&api, r);
@@ -142,6 +147,7 @@ static void register_hooks(apr_pool_t *p)
 
     ap_hook_post_config(post_config, after_idtrust, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(translate, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_map_to_storage(map_to_storage, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

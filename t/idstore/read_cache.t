@@ -8,7 +8,7 @@ use Apache::TestUtil;
 use lib 't/lib';
 use IdtTest;
 
-plan tests => 7;
+plan tests => 11;
 
 my $store = new_store();
 my $path = "/v1/identity-stores/$store/saml-certificates";
@@ -48,3 +48,25 @@ ok t_cmp(psql("SELECT count(*) FROM pg_trigger WHERE tgname = 'notify_idstore'")
     'the five identity-store tables carry the notify trigger');
 ok t_cmp(psql("SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN idtrust_idstore'") > 0, 1,
     'httpd listens for changes');
+
+# scoped invalidation: a write to one store leaves the other stores' cached reads alone.
+# A change made with triggers off (session_replication_role = replica) tells no cache,
+# so a read that still shows the old state was served from the cache.
+my $other = new_store();
+my $other_path = "/v1/identity-stores/$other/saml-certificates";
+my ($before) = map { $_->{certificate_id} } @{ json_of(api(GET => $other_path)) // [] };
+api(GET => $other_path) for 1 .. 20;  # cached in the processes that answered
+psql("SET session_replication_role = replica; "
+    . "UPDATE idtrust.sp_certificate SET state = 'INACTIVE' WHERE store_id = '$other'");
+ok t_cmp(api(POST => $path)->code, 200, 'a write to another store');
+# (a process that had not cached it reads the repository; one that had must not)
+my @states = map { (json_of(api(GET => $other_path)) // [{}])->[0]{state} // '' } 1 .. 10;
+ok t_cmp(scalar(grep { $_ eq 'ACTIVE' } @states) > 0, 1,
+    "leaves this store's cached reads in place (the untold change is not seen): @states");
+# a write to this store itself makes its reads fresh
+ok t_cmp(api(POST => $other_path)->code, 200, 'a write to this store');
+my @fresh = map {
+    my ($c) = grep { $_->{certificate_id} eq $before } @{ json_of(api(GET => $other_path)) // [] };
+    $c ? $c->{state} : '' } 1 .. 10;
+ok t_cmp(join(',', @fresh), join(',', ('INACTIVE') x 10),
+    'makes its reads fresh in every process: the untold change shows now');
