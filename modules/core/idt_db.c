@@ -1,8 +1,83 @@
 #include "idt_db.h"
 
+#include <apr_hash.h>
+#include <apr_md5.h>
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Statements prepared on each connection of this process, so that a repeated query
+ * is parsed and planned once per connection rather than once per request. A
+ * connection is known by its address and its server process: after a reset (a
+ * database restart) the server process is new, its statements are gone, and they are
+ * prepared again on first use. Connections mod_dbd closed leave entries behind; the
+ * registry starts over when it holds too many (a statement prepared twice on one
+ * connection is refused with 42P05, which counts as prepared). */
+#define REGISTRY_MAX_CONNS 256
+
+static apr_pool_t *registry_pool;
+static apr_hash_t *registry; /* "conn:pid" -> apr_hash_t of statement names */
+static apr_thread_mutex_t *registry_lock;
+
+void idt_db_child_init(apr_pool_t *pchild)
+{
+    if (registry_lock) return;
+    apr_pool_create(&registry_pool, pchild);
+    registry = apr_hash_make(registry_pool);
+    if (apr_thread_mutex_create(&registry_lock, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS)
+        registry_lock = NULL; /* no registry: every statement is sent with its text */
+}
+
+enum { ASK, MARK, FORGET };
+
+/* ASK: whether name is prepared on conn; MARK: it is from now on; FORGET: nothing is
+ * known of conn any more. */
+static int prepared(PGconn *conn, const char *name, int what)
+{
+    char key[64];
+    apr_hash_t *names;
+    int known = 0;
+
+    apr_snprintf(key, sizeof(key), "%pp:%d", (void *)conn, PQbackendPID(conn));
+    apr_thread_mutex_lock(registry_lock);
+    names = apr_hash_get(registry, key, APR_HASH_KEY_STRING);
+    if (what == FORGET) {
+        if (names) apr_hash_set(registry, key, APR_HASH_KEY_STRING, NULL);
+    } else if (what == ASK) {
+        known = names && apr_hash_get(names, name, APR_HASH_KEY_STRING);
+    } else {
+        if (!names) {
+            if (apr_hash_count(registry) >= REGISTRY_MAX_CONNS) {
+                apr_pool_clear(registry_pool);
+                registry = apr_hash_make(registry_pool);
+            }
+            names = apr_hash_make(registry_pool);
+            apr_hash_set(registry, apr_pstrdup(registry_pool, key), APR_HASH_KEY_STRING, names);
+        }
+        apr_hash_set(names, apr_pstrdup(registry_pool, name), APR_HASH_KEY_STRING, "");
+    }
+    apr_thread_mutex_unlock(registry_lock);
+    return known;
+}
+
+/* The statement's name: a digest of its text, so one text is one statement. */
+static void statement_name(const char *sql, char name[4 + 2 * APR_MD5_DIGESTSIZE + 1])
+{
+    unsigned char d[APR_MD5_DIGESTSIZE];
+    int i;
+
+    apr_md5(d, sql, strlen(sql));
+    memcpy(name, "idt_", 4);
+    for (i = 0; i < APR_MD5_DIGESTSIZE; i++)
+        apr_snprintf(name + 4 + 2 * i, 3, "%02x", d[i]);
+}
+
+static int sqlstate_is(const PGresult *r, const char *state)
+{
+    const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    return s && !strcmp(s, state);
+}
 
 static apr_status_t res_cleanup(void *data)
 {
@@ -49,7 +124,34 @@ static idt_error *map_error(idt_db *db, PGresult *r)
 
 static PGresult *run(idt_db *db, const char *sql, int n, const char *const *params)
 {
-    return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+    char name[4 + 2 * APR_MD5_DIGESTSIZE + 1];
+    PGresult *r;
+
+    /* Inside a transaction a failed PREPARE would abort it: send the text. Statements
+     * without parameters (BEGIN, COMMIT) are not worth a name. */
+    if (db->in_tx || n == 0 || !registry_lock)
+        return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+    statement_name(sql, name);
+    if (!prepared(db->conn, name, ASK)) {
+        r = PQprepare(db->conn, name, sql, n, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && !sqlstate_is(r, "42P05")) {
+            /* the connection failed, or the statement is wrong: the plain run says so
+             * (and is retried on a reset connection by the caller) */
+            PQclear(r);
+            return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+        }
+        PQclear(r);
+        prepared(db->conn, name, MARK);
+    }
+    r = PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0);
+    if (sqlstate_is(r, "26000")) {
+        /* the registry was wrong about this connection (a reused address and
+         * process id): forget it and send the text */
+        PQclear(r);
+        prepared(db->conn, name, FORGET);
+        return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+    }
+    return r;
 }
 
 static int failed(const PGresult *r)

@@ -16,6 +16,11 @@ typedef struct idt_db {
 
 idt_db *idt_db_wrap(apr_pool_t *p, PGconn *conn);
 
+/* In each child process: statements with parameters run outside a transaction are
+ * then prepared once per connection (and again after a reconnect) instead of parsed
+ * and planned on every call. Without it every statement is sent with its text. */
+void idt_db_child_init(apr_pool_t *pchild);
+
 /* Runs sql with n text parameters (NULL entries are SQL NULL). The result (tuples
  * or command) is owned by db->pool. Outside a transaction, a statement that fails
  * because the server went away is retried once on a reset connection, so a pool of

@@ -52,6 +52,7 @@ void idt_api_child_init(idt_api *api, apr_pool_t *pchild, server_rec *s)
     if (!idt_httpd_schema_check(s, pchild, api->module->module_index, api->tag, api->name,
                                 api->schema_version, api->migration))
         exit(APEXIT_CHILDFATAL);
+    idt_db_child_init(pchild);
     if (api->cache) {
         idt_listen_cb cb = {cache_changed, cache_connected, NULL};
         cb.ctx = api->cache;

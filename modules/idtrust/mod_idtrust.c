@@ -116,6 +116,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
 
 static void child_init(apr_pool_t *p, server_rec *s)
 {
+    idt_db_child_init(p);
     it_authn_child_init(p);
 }
 
