@@ -13,7 +13,7 @@
 #include <http_request.h>
 
 #include "idt_httpd_runner.h"
-#include "is_envelope.h"
+#include "idt_httpd_iic.h"
 #include "is_routes.h"
 #include "mod_idtrust.h"
 
@@ -35,7 +35,7 @@ static idt_api api = {"mod_idstore",
                       &idstore_module,
                       is_routes,
                       prefixes,
-                      is_render_error,
+                      idt_iic_render_error,
                       NULL,
                       NULL,
                       IS_CHANNEL,

@@ -12,6 +12,7 @@
 
 #include "idt_httpd_db.h"
 #include "idt_secret.h"
+#include "it_api.h"
 #include "it_authn.h"
 #include "it_errors.h"
 #include "it_health.h"
@@ -109,6 +110,10 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
+    if ((err = it_api_post_config(pconf, s))) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "IT00003: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     it_authn_set_ttl(
         apr_time_from_sec(main_conf->cache_seconds >= 0 ? main_conf->cache_seconds : 60));
     return OK;
@@ -118,19 +123,25 @@ static void child_init(apr_pool_t *p, server_rec *s)
 {
     idt_db_child_init(p);
     it_authn_child_init(p);
+    it_api_child_init(p, s);
 }
 
 static void register_hooks(apr_pool_t *p)
 {
+    static const char *const after_dbd[] = {"mod_dbd.c", NULL};
+
     it_authn_register(p);
     APR_REGISTER_OPTIONAL_FN(idtrust_secret);
     APR_REGISTER_OPTIONAL_FN(idtrust_require_schema);
     APR_REGISTER_OPTIONAL_FN(idtrust_register_api);
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_child_init(child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(it_health_handler, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(it_errors_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(it_api_translate, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_map_to_storage(it_api_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_handler(it_api_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 
 static const command_rec commands[] = {

@@ -1,17 +1,14 @@
-#include "is_envelope.h"
+#include "idt_httpd_iic.h"
 
 #include <stdlib.h>
 #include <apr_base64.h>
 #include <apr_strings.h>
-#include <http_log.h>
 #include <jansson.h>
 
 #include "idt_httpd_error.h"
 #include "idt_json.h"
 
-APLOG_USE_MODULE(idstore);
-
-const char *is_error_code(idt_kind kind)
+const char *idt_iic_code(idt_kind kind)
 {
     switch (kind) {
     case IDT_E_BAD_REQUEST:
@@ -72,12 +69,12 @@ static const char *authorization_message(request_rec *r)
     return enc;
 }
 
-int is_render_error(request_rec *r, const idt_error *e)
+int idt_iic_render_error(request_rec *r, const idt_error *e)
 {
     json_t *body = idt_json_own(r->pool, json_object());
     json_t *msg = json_string(e->msg);
 
-    json_object_set_new(body, "error_code", json_string(is_error_code(e->kind)));
+    json_object_set_new(body, "error_code", json_string(idt_iic_code(e->kind)));
     /* messages are ours, but may quote a member name: never fail on bad UTF-8 */
     json_object_set_new(body, "error_msg", msg ? msg : json_string("the request failed"));
     json_object_set_new(body, "request_id", json_string(idt_httpd_request_id(r)));

@@ -1,0 +1,187 @@
+#include "it_lists.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include "idt_httpd_page.h"
+#include "idt_httpd_query.h"
+#include "idt_json.h"
+
+static int digits(const char *s)
+{
+    if (!s || !*s) return 0;
+    for (; *s; s++)
+        if (!apr_isdigit(*s)) return 0;
+    return 1;
+}
+
+/* since: milliseconds since 1970, or an RFC 3339 date-time ("2026-12-01T00:00:00Z"),
+ * as the text PostgreSQL converts; NULL when absent. */
+static idt_error *since_param(idt_req *q, apr_table_t *t, const char **out)
+{
+    const char *v = apr_table_get(t, "since");
+    int y, mo, d, h, mi, s, n = 0;
+
+    *out = NULL;
+    if (!v) return NULL;
+    if (digits(v) && strlen(v) <= 15) {
+        *out = apr_psprintf(q->p, "%s", v);
+        return NULL;
+    }
+    if (sscanf(v, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) == 6 && n == 19 &&
+        mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && s <= 60 && y >= 1970) {
+        const char *z = v + n;
+        if (*z == '.')
+            for (z++; apr_isdigit(*z); z++)
+                ;
+        if (!strcmp(z, "Z") ||
+            ((z[0] == '+' || z[0] == '-') && apr_isdigit(z[1]) && apr_isdigit(z[2]) &&
+             z[3] == ':' && apr_isdigit(z[4]) && apr_isdigit(z[5]) && !z[6])) {
+            *out = v;
+            return NULL;
+        }
+    }
+    return idt_err(q->p, IDT_E_BAD_REQUEST,
+                   "since must be milliseconds since 1970 or an RFC 3339 date-time such as "
+                   "2026-12-01T00:00:00Z");
+}
+
+idt_error *it_audit_list(idt_req *q)
+{
+    static const char *const allowed[] = {"limit", "marker", "since", "action", "actor", NULL};
+    apr_table_t *t;
+    idt_page page;
+    const char *since, *params[6];
+    json_t *list, *body;
+    PGresult *r;
+    idt_error *e;
+    int i, n;
+
+    if ((e = idt_query_parse(q->r, allowed, &t)) || (e = idt_page_parse(q->p, t, &page)) ||
+        (e = since_param(q, t, &since)))
+        return e;
+    if (page.marker && (!digits(page.marker) || strlen(page.marker) > 18))
+        return idt_err(q->p, IDT_E_BAD_REQUEST, "marker is not one this API gave out");
+    params[0] = page.marker;
+    params[1] = since && digits(since) ? since : NULL;
+    params[2] = since && !digits(since) ? since : NULL;
+    params[3] = apr_table_get(t, "action");
+    params[4] = apr_table_get(t, "actor");
+    params[5] = apr_ltoa(q->p, page.limit + 1); /* one more tells whether a next page exists */
+    e = idt_db_exec(q->db, &r,
+                    "SELECT id, floor(extract(epoch FROM at) * 1000)::bigint, actor, client_ip, "
+                    "request_id, action, object_type, object_id, detail "
+                    "FROM idtrust.audit "
+                    "WHERE ($1::bigint IS NULL OR id < $1::bigint) "
+                    "AND ($2::bigint IS NULL OR at >= to_timestamp($2::bigint / 1000.0)) "
+                    "AND ($3::timestamptz IS NULL OR at >= $3::timestamptz) "
+                    "AND ($4::text IS NULL OR action = $4) AND ($5::text IS NULL OR actor = $5) "
+                    "ORDER BY id DESC LIMIT $6::int",
+                    6, params);
+    if (e) return e;
+    n = PQntuples(r) > page.limit ? (int)page.limit : PQntuples(r);
+    list = json_array();
+    body = json_pack("{s:o, s:o}", "audit", list, "page_info",
+                     idt_page_info(n, PQntuples(r) > n ? PQgetvalue(r, n - 1, 0) : NULL));
+    idt_reply(q, 200, body);
+    for (i = 0; i < n; i++) {
+        const char *detail = idt_db_value(r, i, 8);
+        json_t *d = detail ? json_loads(detail, 0, NULL) : json_null();
+        if ((e = idt_append(q, list,
+                            json_pack("{s:I, s:I, s:s?, s:s?, s:s?, s:s, s:s, s:s?, s:o}", "id",
+                                      (json_int_t)apr_atoi64(PQgetvalue(r, i, 0)), "at",
+                                      (json_int_t)apr_atoi64(PQgetvalue(r, i, 1)), "actor",
+                                      idt_db_value(r, i, 2), "client_ip", idt_db_value(r, i, 3),
+                                      "request_id", idt_db_value(r, i, 4), "action",
+                                      PQgetvalue(r, i, 5), "object_type", PQgetvalue(r, i, 6),
+                                      "object_id", idt_db_value(r, i, 7), "detail",
+                                      d ? d : json_null()))))
+            return e;
+    }
+    return NULL;
+}
+
+/* A certificates marker: the last row's not_after in microseconds since 1970, a dot,
+ * its id. */
+static idt_error *cert_marker(idt_req *q, const char *m, const char **us, const char **id)
+{
+    const char *dot = m ? strchr(m, '.') : NULL;
+    *us = *id = NULL;
+    if (!m) return NULL;
+    if (!dot || dot - m > 18 || !digits(apr_pstrmemdup(q->p, m, dot - m)) || strlen(dot + 1) != 36)
+        return idt_err(q->p, IDT_E_BAD_REQUEST, "marker is not one this API gave out");
+    *us = apr_pstrmemdup(q->p, m, dot - m);
+    *id = dot + 1;
+    for (m = *id; *m; m++)
+        if (!apr_isxdigit(*m) && *m != '-')
+            return idt_err(q->p, IDT_E_BAD_REQUEST, "marker is not one this API gave out");
+    return NULL;
+}
+
+idt_error *it_certificate_list(idt_req *q)
+{
+    static const char *const allowed[] = {"limit", "marker", "expiring_within_days", NULL};
+    /* two statements rather than one with "$1 IS NULL OR ...": each keeps its index plan */
+    static const char *const first =
+        "SELECT c.id, c.subject, c.issuer, c.serial, c.sha256, c.source, "
+        "(extract(epoch FROM c.not_before) * 1000)::bigint, "
+        "(extract(epoch FROM c.not_after) * 1000)::bigint, c.not_after < now(), "
+        "(extract(epoch FROM c.not_after) * 1000000)::bigint, h.module, h.object_type, "
+        "h.object_id, h.object_path "
+        "FROM idtrust.certificate c LEFT JOIN LATERAL (SELECT * FROM idtrust.certificate_holder x "
+        "WHERE x.certificate_id = c.id LIMIT 1) h ON true "
+        "WHERE ($1::int IS NULL OR c.not_after < now() + make_interval(days => $1::int)) "
+        "ORDER BY c.not_after, c.id LIMIT $2::int";
+    static const char *const next =
+        "SELECT c.id, c.subject, c.issuer, c.serial, c.sha256, c.source, "
+        "(extract(epoch FROM c.not_before) * 1000)::bigint, "
+        "(extract(epoch FROM c.not_after) * 1000)::bigint, c.not_after < now(), "
+        "(extract(epoch FROM c.not_after) * 1000000)::bigint, h.module, h.object_type, "
+        "h.object_id, h.object_path "
+        "FROM idtrust.certificate c LEFT JOIN LATERAL (SELECT * FROM idtrust.certificate_holder x "
+        "WHERE x.certificate_id = c.id LIMIT 1) h ON true "
+        "WHERE ($1::int IS NULL OR c.not_after < now() + make_interval(days => $1::int)) "
+        "AND (c.not_after, c.id) > ('epoch'::timestamptz + $3::bigint * interval '1 microsecond', "
+        "$4::uuid) ORDER BY c.not_after, c.id LIMIT $2::int";
+    apr_table_t *t;
+    idt_page page;
+    long days;
+    const char *params[4];
+    json_t *list, *body;
+    PGresult *r;
+    idt_error *e;
+    int i, n;
+
+    if ((e = idt_query_parse(q->r, allowed, &t)) || (e = idt_page_parse(q->p, t, &page)) ||
+        (e = idt_query_int(q->p, t, "expiring_within_days", 0, 36500, -1, &days)) ||
+        (e = cert_marker(q, page.marker, &params[2], &params[3])))
+        return e;
+    params[0] = days >= 0 ? apr_ltoa(q->p, days) : NULL;
+    params[1] = apr_ltoa(q->p, page.limit + 1);
+    e = idt_db_exec(q->db, &r, page.marker ? next : first, page.marker ? 4 : 2, params);
+    if (e) return e;
+    n = PQntuples(r) > page.limit ? (int)page.limit : PQntuples(r);
+    list = json_array();
+    body = json_pack("{s:o, s:o}", "certificates", list, "page_info",
+                     idt_page_info(n, PQntuples(r) > n
+                                          ? apr_pstrcat(q->p, PQgetvalue(r, n - 1, 9), ".",
+                                                        PQgetvalue(r, n - 1, 0), NULL)
+                                          : NULL));
+    idt_reply(q, 200, body);
+    for (i = 0; i < n; i++)
+        if ((e = idt_append(
+                 q, list,
+                 json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:s?, s:s?, s:s?, s:s?}",
+                           "certificate_id", PQgetvalue(r, i, 0), "subject", PQgetvalue(r, i, 1),
+                           "issuer", PQgetvalue(r, i, 2), "serial", PQgetvalue(r, i, 3), "sha256",
+                           PQgetvalue(r, i, 4), "source", PQgetvalue(r, i, 5), "not_before",
+                           (json_int_t)apr_atoi64(PQgetvalue(r, i, 6)), "not_after",
+                           (json_int_t)apr_atoi64(PQgetvalue(r, i, 7)), "expired",
+                           *PQgetvalue(r, i, 8) == 't', "module", idt_db_value(r, i, 10),
+                           "object_type", idt_db_value(r, i, 11), "object_id",
+                           idt_db_value(r, i, 12), "object_path", idt_db_value(r, i, 13)))))
+            return e;
+    return NULL;
+}
