@@ -68,7 +68,7 @@ int it_errors_handler(request_rec *r)
     if (!r->handler || strcmp(r->handler, "idtrust-error")) return DECLINED;
     e = idt_httpd_redirected_error(r);
     if (!e) e = idt_err(r->pool, IDT_E_NOT_FOUND, "no such resource");
-    idt_httpd_log_error(r, APLOG_MODULE_INDEX, "IT00040", e);
+    idt_httpd_log_error(r, APLOG_MODULE_INDEX, "IT00060", e);
     a = api_for(asked_path(r->prev ? r->prev : r));
     if (a) return a->render_error(r, e);
     /* no API of the suite lives there: the same members, with the bare status */
