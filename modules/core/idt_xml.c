@@ -446,6 +446,11 @@ static apr_status_t doc_cleanup(void *data)
     return APR_SUCCESS;
 }
 
+static idt_error *key_error(apr_pool_t *p)
+{
+    return idt_text_private_key_error(p, "the XML document");
+}
+
 /* ---- the walk of the tree ------------------------------------------------------------- */
 
 /* Text of one element's text and CDATA children, joined: a key split by a comment or
@@ -459,6 +464,7 @@ static int joined_add(joined *j, const xmlChar *s)
 {
     apr_size_t n = s ? strlen((const char *)s) : 0;
 
+    if (n == 0) return 1; /* (a PI without content has none) */
     if (j->len + n + 1 > j->cap) {
         apr_size_t cap = j->cap ? j->cap : 4096;
         char *b;
@@ -471,11 +477,6 @@ static int joined_add(joined *j, const xmlChar *s)
     memcpy(j->buf + j->len, s, n);
     j->len += n;
     return 1;
-}
-
-static idt_error *key_error(apr_pool_t *p)
-{
-    return idt_text_private_key_error(p, "the XML document");
 }
 
 /* Depth (defence in depth: the scan bounded it already) and private keys. Iterative,
@@ -513,10 +514,15 @@ static idt_error *walk(apr_pool_t *p, xmlNodePtr root, int max_depth)
                 }
             if (err == NULL && pieces && idt_text_has_private_key(j.buf, j.len)) err = key_error(p);
         } else if (n->type == XML_PI_NODE) {
-            /* comments need no look: the armour's dashes are a "--", which the scan
-             * refuses in a comment */
-            if (n->content && idt_text_has_private_key((const char *)n->content,
-                                                       strlen((const char *)n->content)))
+            /* comments need no look: they decode no references, and the armour's
+             * dashes are a "--", which the scan refuses in a comment anyway */
+            /* the target with the content: "<?xPRIVATE KEY-----?>" splits the armour
+             * between them */
+            j.len = 0;
+            if (!joined_add(&j, n->name) || !joined_add(&j, BAD_CAST " ") ||
+                !joined_add(&j, n->content))
+                err = idt_err(p, IDT_E_INTERNAL, "out of memory reading XML");
+            else if (idt_text_has_private_key(j.buf, j.len))
                 err = key_error(p);
         }
         if (err) break;
@@ -548,6 +554,10 @@ idt_error *idt_xml_parse(apr_pool_t *p, const char *xml, apr_size_t len,
 
     *out = NULL;
     limits_fill(&l, limits);
+    /* A key is refused wherever its armour sits in the bytes (a comment, names, across
+     * nodes), before anything else, so that the user learns the key is exposed; the walk
+     * of the tree below finds the armour that character references hid. */
+    if (xml && idt_text_has_private_key(xml, len)) return key_error(p);
     if ((err = idt_xml_prescan(p, xml, len, &l)) != NULL) return err;
 
     xmlInitParser();

@@ -11,10 +11,10 @@
  *     libxml2 sees them: libxml2 checks attribute names for duplicates in time
  *     quadratic in their number before any callback runs, so a limit enforced on its
  *     tree would come too late;
- *   - no private key (idt_text_has_private_key) in any text of the document: an
- *     element's text and CDATA children joined, attribute values (both after
- *     character references are decoded), processing instructions (a comment cannot
- *     hold the armour: its dashes are a "--"): IDT_E_PRIVATE_KEY (400).
+ *   - no private key (idt_text_has_private_key): not in the bytes, checked first, and
+ *     not in any text of the tree (an element's text and CDATA children joined,
+ *     attribute values, both after character references are decoded; processing
+ *     instructions): IDT_E_PRIVATE_KEY (400).
  * Messages name the rule or limit broken (and a line number), never the input. The
  * parser writes nothing to stderr or to any thread-global error handler, and is never
  * torn down with xmlCleanupParser: it runs inside a multi-threaded httpd. */
@@ -60,7 +60,8 @@ idt_error *idt_xml_parse(apr_pool_t *p, const char *xml, apr_size_t len,
                          const idt_xml_limits *limits, xmlDocPtr *doc);
 
 /* The scan alone (limits, characters, DOCTYPE, lexical structure), without building a
- * tree: what idt_xml_parse runs first. For benchmarks and fuzzing. */
+ * tree or looking for private keys: what idt_xml_parse runs after the raw private-key
+ * check. For benchmarks and fuzzing. */
 idt_error *idt_xml_prescan(apr_pool_t *p, const char *xml, apr_size_t len,
                            const idt_xml_limits *limits);
 
