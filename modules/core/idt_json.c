@@ -3,6 +3,8 @@
 #include <apr_strings.h>
 #include <string.h>
 
+#include "idt_text.h"
+
 static apr_status_t json_cleanup(void *data)
 {
     json_decref((json_t *)data);
@@ -37,11 +39,55 @@ int idt_json_depth(const char *buf, apr_size_t len)
     return max;
 }
 
+/* How a member is named in a message: its name when it is short and plain (so it
+ * cannot carry the key or anything else worth hiding), else "a member". */
+static const char *member_label(apr_pool_t *p, const char *key)
+{
+    const char *c;
+
+    if (key == NULL) return "an array element";
+    if (strlen(key) > 64) return "a member";
+    for (c = key; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '_' || *c == '-' || *c == '.'))
+            return "a member";
+    return apr_psprintf(p, "member \"%s\"", key);
+}
+
+/* Refuses a private key in any string of j, member names included, after jansson has
+ * decoded the escapes (a "\u002d" hides armour from a scan of the raw body). key is the
+ * member j is the value of, NULL for an array element or the root. The recursion is
+ * bounded by the depth limit checked before parsing. */
+static idt_error *private_key_walk(apr_pool_t *p, const json_t *j, const char *key)
+{
+    const char *k;
+    json_t *v;
+    size_t i;
+    idt_error *e;
+
+    if (json_is_string(j))
+        return idt_text_private_key_check(p, json_string_value(j), json_string_length(j),
+                                          member_label(p, key));
+    if (json_is_array(j)) {
+        for (i = 0; i < json_array_size(j); i++)
+            if ((e = private_key_walk(p, json_array_get(j, i), key)) != NULL) return e;
+    } else if (json_is_object(j)) {
+        json_object_foreach((json_t *)j, k, v)
+        {
+            if (idt_text_has_private_key(k, strlen(k)))
+                return idt_text_private_key_error(p, "a member name");
+            if ((e = private_key_walk(p, v, k)) != NULL) return e;
+        }
+    }
+    return NULL;
+}
+
 idt_error *idt_json_parse_object(apr_pool_t *p, const char *buf, apr_size_t len, int max_depth,
                                  json_t **out)
 {
     json_error_t jerr;
     json_t *j;
+    idt_error *e;
 
     *out = NULL;
     if (len == 0)
@@ -60,6 +106,7 @@ idt_error *idt_json_parse_object(apr_pool_t *p, const char *buf, apr_size_t len,
     }
     idt_json_own(p, j);
     if (!json_is_object(j)) return idt_err(p, IDT_E_BAD_REQUEST, "a JSON object is expected");
+    if ((e = private_key_walk(p, j, NULL)) != NULL) return e;
     *out = j;
     return NULL;
 }

@@ -12,7 +12,9 @@ json_t *idt_json_own(apr_pool_t *p, json_t *j);
 
 /* Parses untrusted text: IDT_E_BAD_REQUEST for malformed JSON (message gives line
  * and column, never the input), for nesting deeper than max_depth, and when the
- * root is not an object. The result is owned by p. */
+ * root is not an object; IDT_E_PRIVATE_KEY when any string (member names included,
+ * escapes decoded) holds private-key armour (idt_text_has_private_key), the message
+ * naming at most the member. The result is owned by p. */
 idt_error *idt_json_parse_object(apr_pool_t *p, const char *buf, apr_size_t len, int max_depth,
                                  json_t **out);
 

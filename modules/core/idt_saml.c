@@ -1,7 +1,6 @@
-/* SAML 2.0 metadata with libxml2, hardened: no DOCTYPE (so no entity expansion and
- * no external DTD), no network, at most 1 MiB, at most 64 levels of elements, and
- * no error text written to stderr. The parser is never torn down with
- * xmlCleanupParser: this runs inside a multi-threaded httpd. */
+/* SAML 2.0 metadata with libxml2: read through the suite's hardened XML entry point
+ * (idt_xml: no DOCTYPE, no entities, no network, bounded size, depth, elements,
+ * attributes, names and text, no private keys), written with libxml2's tree API. */
 #include "idt_saml.h"
 
 #include <string.h>
@@ -10,11 +9,10 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlerror.h>
 #include <libxml/xmlstring.h>
 
-#define IDT_SAML_MAX_LEN (1024 * 1024)
-#define IDT_SAML_MAX_DEPTH 64
+#include "idt_text.h"
+#include "idt_xml.h"
 
 #define NS_MD "urn:oasis:names:tc:SAML:2.0:metadata"
 #define NS_DS "http://www.w3.org/2000/09/xmldsig#"
@@ -22,134 +20,6 @@
 #define BINDING_POST "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
 #define PROTOCOL_SAML2 "urn:oasis:names:tc:SAML:2.0:protocol"
 #define NAMEID_UNSPECIFIED "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
-
-/* Without NOENT, DTDLOAD, DTDATTR, HUGE and XINCLUDE on purpose. */
-#define IDT_SAML_PARSE_OPTS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
-
-/* ---- parsing ------------------------------------------------------------------ */
-
-/* Per-parse state, hung off ctxt->_private (ctxt->userData must stay the ctxt for
- * the SAX2 tree builder). */
-typedef struct {
-    int saw_doctype;
-} parse_state;
-
-/* Swallows every error and warning of this parse: a structured handler on the
- * context wins over any thread-global one, so nothing reaches stderr or another
- * module's handler. */
-static void quiet_serror(void *data, xmlErrorPtr err)
-{
-    (void)data;
-    (void)err;
-}
-
-/* Called as soon as "<!DOCTYPE name ..." has been read, before any of the internal
- * subset (entity declarations) or any external subset is looked at: note it and
- * stop the parser there. */
-static void refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
-                           const xmlChar *system_id)
-{
-    xmlParserCtxtPtr ctxt = ctx;
-    parse_state *st = ctxt->_private;
-
-    if (st) st->saw_doctype = 1;
-    xmlStopParser(ctxt);
-}
-
-static idt_error *doctype_error(apr_pool_t *p)
-{
-    return idt_err(p, IDT_E_XML, "XML with a DOCTYPE is not accepted");
-}
-
-/* Depth of element nesting below (and including) root, or the first depth found
- * beyond limit. Iterative, so a deep tree cannot exhaust the stack. */
-static int depth_exceeds(xmlNodePtr root, int limit)
-{
-    xmlNodePtr n = root;
-    int depth = 1;
-
-    while (n) {
-        if (depth > limit) return 1;
-        /* descend into the first element child */
-        xmlNodePtr c = n->children;
-        while (c && c->type != XML_ELEMENT_NODE)
-            c = c->next;
-        if (c) {
-            n = c;
-            ++depth;
-            continue;
-        }
-        /* else the next element sibling, climbing up as needed */
-        while (n) {
-            if (n == root) return 0;
-            xmlNodePtr s = n->next;
-            while (s && s->type != XML_ELEMENT_NODE)
-                s = s->next;
-            if (s) {
-                n = s;
-                break;
-            }
-            n = n->parent;
-            --depth;
-        }
-    }
-    return 0;
-}
-
-/* Parses xml into *doc_out (caller frees with xmlFreeDoc) under the hardened rules. */
-static idt_error *parse_hardened(apr_pool_t *p, const char *xml, apr_size_t len, xmlDocPtr *doc_out)
-{
-    xmlParserCtxtPtr ctxt;
-    xmlDocPtr doc;
-    parse_state st = {0};
-    idt_error *err = NULL;
-    int line = 0;
-
-    *doc_out = NULL;
-    if (xml == NULL || len == 0) return idt_err(p, IDT_E_XML, "empty XML document");
-    if (len > IDT_SAML_MAX_LEN)
-        return idt_err(p, IDT_E_TOO_LARGE, "XML document larger than %d bytes", IDT_SAML_MAX_LEN);
-
-    ctxt = xmlNewParserCtxt();
-    if (ctxt == NULL || ctxt->sax == NULL) {
-        if (ctxt) xmlFreeParserCtxt(ctxt);
-        return idt_err(p, IDT_E_INTERNAL, "cannot create an XML parser");
-    }
-    ctxt->_private = &st;
-    ctxt->sax->serror = quiet_serror;
-    ctxt->sax->internalSubset = refuse_doctype;
-    ctxt->sax->externalSubset = refuse_doctype;
-
-    doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL, IDT_SAML_PARSE_OPTS);
-
-    if (st.saw_doctype) {
-        err = doctype_error(p);
-    } else if (doc == NULL) {
-        xmlErrorPtr e = xmlCtxtGetLastError(ctxt);
-        line = e ? e->line : 0;
-        if (line > 0)
-            err = idt_err(p, IDT_E_XML, "malformed XML at line %d", line);
-        else
-            err = idt_err(p, IDT_E_XML, "malformed XML");
-    } else if (doc->intSubset != NULL || doc->extSubset != NULL) {
-        err = doctype_error(p); /* defence in depth: the SAX hook stops these first */
-    } else if (xmlDocGetRootElement(doc) == NULL) {
-        err = idt_err(p, IDT_E_XML, "XML document has no root element");
-    } else if (depth_exceeds(xmlDocGetRootElement(doc), IDT_SAML_MAX_DEPTH)) {
-        err = idt_err(p, IDT_E_XML, "XML nested deeper than %d elements", IDT_SAML_MAX_DEPTH);
-    }
-
-    ctxt->_private = NULL;
-    xmlFreeParserCtxt(ctxt);
-    xmlResetLastError(); /* drop this thread's copy of any parse error */
-
-    if (err) {
-        if (doc) xmlFreeDoc(doc);
-        return err;
-    }
-    *doc_out = doc;
-    return NULL;
-}
 
 /* ---- reading metadata -------------------------------------------------------------- */
 
@@ -259,6 +129,9 @@ static idt_error *read_entity(apr_pool_t *p, xmlNodePtr root, idt_saml_idp **out
     idp->entity_id = attr(p, ent, "entityID");
     if (idp->entity_id == NULL || *idp->entity_id == '\0')
         return idt_err(p, IDT_E_XML, "md:EntityDescriptor has no entityID attribute");
+    if (idt_text_blank(idp->entity_id))
+        return idt_err(p, IDT_E_XML,
+                       "md:EntityDescriptor has an entityID made only of white space");
 
     idpsso = first_child(ent, NS_MD, "IDPSSODescriptor");
     if (idpsso == NULL)
@@ -306,14 +179,18 @@ static idt_error *read_entity(apr_pool_t *p, xmlNodePtr root, idt_saml_idp **out
 
 idt_error *idt_saml_idp_parse(apr_pool_t *p, const char *xml, apr_size_t len, idt_saml_idp **out)
 {
+    apr_pool_t *tmp;
     xmlDocPtr doc = NULL;
     idt_error *err;
 
     *out = NULL;
-    xmlInitParser();
-    if ((err = parse_hardened(p, xml, len, &doc)) != NULL) return err;
-    err = read_entity(p, xmlDocGetRootElement(doc), out);
-    xmlFreeDoc(doc); /* everything in *out was copied into p */
+    /* the tree lives only while it is read: everything in *out is copied into p */
+    if (apr_pool_create(&tmp, p) != APR_SUCCESS)
+        return idt_err(p, IDT_E_INTERNAL, "cannot create a memory pool");
+    if ((err = idt_xml_parse(tmp, xml, len, NULL, &doc)) == NULL)
+        err = read_entity(p, xmlDocGetRootElement(doc), out);
+    if (err) err = idt_err(p, err->kind, "%s", err->msg); /* outlives tmp */
+    apr_pool_destroy(tmp);
     return err;
 }
 

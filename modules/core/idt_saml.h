@@ -1,5 +1,5 @@
-/* SAML 2.0 metadata, read and written with libxml2 under a hardened parser: no DTD,
- * no entities, no network, bounded size and depth. */
+/* SAML 2.0 metadata, read through the hardened XML entry point (idt_xml.h) and
+ * written with libxml2. */
 #ifndef IDT_SAML_H
 #define IDT_SAML_H
 
@@ -18,10 +18,12 @@ typedef struct idt_saml_idp {
 } idt_saml_idp;
 
 /* Parses IdP metadata: an md:EntityDescriptor (or an md:EntitiesDescriptor holding
- * exactly one) with an md:IDPSSODescriptor. IDT_E_XML for malformed XML, a DOCTYPE
- * (hence entity tricks and XXE), depth beyond 64, or a document without an
- * entityID, a SingleSignOnService or a signing certificate; messages never quote
- * more than the element or attribute name. */
+ * exactly one) with an md:IDPSSODescriptor, read with idt_xml_parse and its default
+ * limits (see idt_xml.h: IDT_E_XML for malformed or hostile XML or a limit exceeded,
+ * IDT_E_PRIVATE_KEY for a private key anywhere in the document). IDT_E_XML too for a
+ * document without an entityID (or one made only of white space), a
+ * SingleSignOnService or a signing certificate; messages never quote more than the
+ * element or attribute name. */
 idt_error *idt_saml_idp_parse(apr_pool_t *p, const char *xml, apr_size_t len, idt_saml_idp **out);
 
 /* Builds SP metadata (md:EntityDescriptor with an SPSSODescriptor,

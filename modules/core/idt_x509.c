@@ -6,6 +6,7 @@
  * read with d2i_X509, which must consume every byte. Nothing from the input ever
  * reaches an error message. */
 #include "idt_x509.h"
+#include "idt_text.h"
 
 #include <limits.h>
 #include <string.h>
@@ -27,8 +28,6 @@
 
 #define PEM_CERT_BEGIN "-----BEGIN CERTIFICATE-----"
 #define PEM_CERT_END "-----END CERTIFICATE-----"
-#define PEM_PRIVATE_KEY "PRIVATE KEY-----"
-#define PEM_PGP_PRIVATE_KEY "PRIVATE KEY BLOCK-----"
 #define PEM_DASHES "-----"
 #define PEM_ENCRYPTED_KEY_BEGIN "-----BEGIN ENCRYPTED PRIVATE KEY-----"
 
@@ -447,8 +446,7 @@ idt_error *idt_cert_parse(apr_pool_t *p, const char *input, apr_size_t len, idt_
     if (!input) len = 0;
     /* A key is refused wherever it sits, before anything else is looked at, so that
      * the caller can tell the user the key has been exposed. */
-    if (find_bytes(s, len, PEM_PRIVATE_KEY) || find_bytes(s, len, PEM_PGP_PRIVATE_KEY))
-        return private_key_err(p);
+    if (idt_text_has_private_key(s, len)) return private_key_err(p);
     if (len > IDT_CERT_INPUT_MAX) return decode_err(p, "the input is too large");
 
     while (len > 0 && is_space((unsigned char)s[0])) {

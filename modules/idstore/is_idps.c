@@ -9,6 +9,7 @@
 #include "idt_httpd_body.h"
 #include "idt_json.h"
 #include "idt_saml.h"
+#include "idt_text.h"
 #include "is_idp_certs.h"
 #include "is_sp_certs.h"
 #include "is_stores.h"
@@ -144,6 +145,10 @@ static idt_error *read_input(idt_req *q, idp_input *in)
             (e = idt_json_string(q->p, config, "login_url", 1, 2048, &in->login_url)) ||
             (e = is_idp_cert_parse(q, pem, "idp_certificate", &c)))
             return e;
+        /* the rule idt_saml_idp_parse applies to an entityID from metadata */
+        if (idt_text_blank(in->entity_id))
+            return idt_err(q->p, IDT_E_BAD_REQUEST,
+                           "idp_saml_config.entity_id must not be made only of white space");
         APR_ARRAY_PUSH(in->certs, idt_cert *) = c;
     }
     return check_url(q, in->login_url);

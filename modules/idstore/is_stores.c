@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 
 #include "idt_json.h"
+#include "idt_text.h"
 #include "idt_httpd_body.h"
 #include "is_sp_certs.h"
 
@@ -76,6 +77,9 @@ static idt_error *check_name(idt_req *q, const char *name)
         if (*c < 0x20 || *c == 0x7f || (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f))
             return idt_err(q->p, IDT_E_BAD_REQUEST, "name must not contain control characters");
     if (strlen(name) > 64) return idt_err(q->p, IDT_E_BAD_REQUEST, "name is longer than 64 bytes");
+    /* a name nobody can see cannot be told from another in a list */
+    if (idt_text_blank(name))
+        return idt_err(q->p, IDT_E_BAD_REQUEST, "name must not be made only of white space");
     return NULL;
 }
 

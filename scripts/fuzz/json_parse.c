@@ -4,8 +4,10 @@
  *
  * Besides the sanitizers (ASan, UBSan, LeakSanitizer), every input is checked for
  * these invariants; a violation calls abort(), which libFuzzer reports as a crash:
- *   - exactly one of (error, object) comes back; an error is IDT_E_BAD_REQUEST with
- *     a message that never holds jansson's " near '...'" quote of the input;
+ *   - exactly one of (error, object) comes back; an error is IDT_E_BAD_REQUEST (or
+ *     IDT_E_PRIVATE_KEY) with a message that never holds jansson's " near '...'" quote
+ *     of the input;
+ *   - a body whose bytes hold "PRIVATE KEY-----" is never accepted;
  *   - idt_json_depth is never negative;
  *   - on success the root is an object, idt_json_depth <= 32 (the limit passed in),
  *     and idt_json_depth equals the real nesting depth of the parsed value: the
@@ -63,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     e = idt_json_parse_object(p, (const char *)data, size, MAX_DEPTH, &j);
     if (e) {
         if (j) violation("an error came back with an object", e->msg);
-        if (e->kind != IDT_E_BAD_REQUEST || e->status != 400)
+        if ((e->kind != IDT_E_BAD_REQUEST && e->kind != IDT_E_PRIVATE_KEY) || e->status != 400)
             violation("an error that is not a 400 Bad Request", e->msg);
         if (!e->msg || !*e->msg) violation("an error without a message", NULL);
         if (strstr(e->msg, " near '")) violation("the error message quotes the input", e->msg);
@@ -71,6 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else {
         int real;
         if (!json_is_object(j)) violation("success without an object", NULL);
+        if (memmem(data, size, "PRIVATE KEY-----", 16))
+            violation("a body holding private-key armour was accepted", NULL);
         if (depth > MAX_DEPTH) violation("success beyond the depth limit", NULL);
         real = value_depth(j);
         if (real != depth) {

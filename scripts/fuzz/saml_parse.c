@@ -3,8 +3,8 @@
  *
  * Besides the sanitizers (ASan, UBSan, LeakSanitizer), every input is checked for
  * these invariants; a violation calls abort(), which libFuzzer reports as a crash:
- *   - exactly one of (error, result) comes back; an error has a message, a 4xx/5xx
- *     status and the kind IDT_E_XML or IDT_E_TOO_LARGE;
+ *   - exactly one of (error, result) comes back; an error has a message, a 400
+ *     status and the kind IDT_E_XML or IDT_E_PRIVATE_KEY;
  *   - on success entity_id and sso_url are non-empty, certs_b64 is non-empty, and
  *     every certificate is non-empty base64 without whitespace;
  *   - a document whose first markup (after whitespace and an XML declaration) is a
@@ -78,9 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (e) {
         if (idp) violation("an error came back with a result", e->msg);
         if (!e->msg || !*e->msg) violation("an error without a message", NULL);
-        if (e->status < 400 || e->status > 599)
-            violation("an error with a non-error status", e->msg);
-        if (e->kind != IDT_E_XML && e->kind != IDT_E_TOO_LARGE)
+        if (e->status != 400) violation("an error with a status other than 400", e->msg);
+        if (e->kind != IDT_E_XML && e->kind != IDT_E_PRIVATE_KEY)
             violation("an error of an unexpected kind", e->msg);
     }
     else {

@@ -80,6 +80,23 @@ int main(void)
     s = idt_json_dump(p, j, JSON_COMPACT | JSON_SORT_KEYS);
     is_str(s, "{\"a\":\"x\",\"b\":1}", "dump is compact");
 
+    /* private keys in any decoded string */
+    j = parse(p, "{\"name\":\"-----BEGIN PRIVATE KEY-----\\nMIIEsecret\\n-----END PRIVATE KEY-----\"}", &e);
+    ok(!j && e && e->kind == IDT_E_PRIVATE_KEY && e->status == 400, "a key in a string member: IDT_E_PRIVATE_KEY");
+    ok(e && strstr(e->msg, "member \"name\"") && !strstr(e->msg, "MIIE"),
+       "the message names the member, not the key (%s)", e ? e->msg : "");
+    j = parse(p, "{\"a\":\"-----BEGIN RSA PRIVATE KEY\\u002d\\u002D---\"}", &e);
+    ok(!j && e && e->kind == IDT_E_PRIVATE_KEY, "armour hidden by \\u escapes is decoded first");
+    j = parse(p, "{\"a\":{\"b\":[1,\"x\",[\"-----BEGIN EC PRIVATE KEY-----\"]]}}", &e);
+    ok(!j && e && e->kind == IDT_E_PRIVATE_KEY, "a key deep in arrays and objects");
+    ok(e && strstr(e->msg, "member \"b\""), "named by the member holding it (%s)", e ? e->msg : "");
+    j = parse(p, "{\"-----BEGIN PRIVATE KEY-----\":1}", &e);
+    ok(!j && e && e->kind == IDT_E_PRIVATE_KEY && !strstr(e->msg, "BEGIN"), "a key as a member name");
+    j = parse(p, "{\"a b\":\"-----BEGIN PRIVATE KEY-----\"}", &e);
+    ok(e && strstr(e->msg, "a member") && !strstr(e->msg, "a b"), "an odd member name is not quoted");
+    j = parse(p, "{\"a\":\"-----BEGIN CERTIFICATE-----\",\"b\":\"private key\"}", &e);
+    ok(j && !e, "certificates and the words pass");
+
     apr_pool_destroy(p);
     apr_terminate();
     return done_testing();

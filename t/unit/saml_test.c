@@ -325,10 +325,31 @@ int main(void)
         char *s = apr_palloc(p, big);
         memset(s, ' ', big);
         e = idt_saml_idp_parse(p, s, big, &idp);
-        ok(e != NULL && e->kind == IDT_E_TOO_LARGE, "more than 1 MiB rejected");
+        ok(is_xml_err(e) && strstr(e->msg, "1048576"), "more than 1 MiB rejected, naming the limit");
     }
 
     /* missing pieces */
+    {
+        const char *blank = MD_OPEN(" entityID=\" \t \"") "<md:IDPSSODescriptor>" KD_SIGNING
+            SSO_POST "</md:IDPSSODescriptor></md:EntityDescriptor>";
+        e = parse(p, blank, &idp);
+        ok(is_xml_err(e) && strstr(e->msg, "white space"), "entityID of white space -> IDT_E_XML");
+        blank = MD_OPEN(" entityID=\"\xc2\xa0&#x3000;\"") "<md:IDPSSODescriptor>" KD_SIGNING
+            SSO_POST "</md:IDPSSODescriptor></md:EntityDescriptor>";
+        e = parse(p, blank, &idp);
+        ok(is_xml_err(e) && strstr(e->msg, "white space"), "entityID of Unicode spaces -> IDT_E_XML");
+    }
+    {
+        const char *keyed = MD_OPEN(" entityID=\"e\"") "<md:IDPSSODescriptor>"
+            "<md:KeyDescriptor use=\"signing\"><ds:KeyInfo><ds:KeyName>"
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----"
+            "</ds:KeyName><ds:X509Data><ds:X509Certificate>" CERT1
+            "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>" SSO_POST
+            "</md:IDPSSODescriptor></md:EntityDescriptor>";
+        e = parse(p, keyed, &idp);
+        ok(e && e->kind == IDT_E_PRIVATE_KEY && !strstr(e->msg, "MIIE"),
+           "a private key in ds:KeyName -> IDT_E_PRIVATE_KEY, not quoted");
+    }
     e = parse(p, no_entity_id, &idp);
     ok(is_xml_err(e) && strstr(e->msg, "entityID"), "missing entityID -> IDT_E_XML naming it");
     e = parse(p, no_idpsso, &idp);

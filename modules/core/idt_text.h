@@ -1,0 +1,34 @@
+/* Checks on text the suite stores, whatever format it came in (JSON strings, XML text
+ * and attribute values, pasted certificates): one detector for private keys, one
+ * notion of a blank name. */
+#ifndef IDT_TEXT_H
+#define IDT_TEXT_H
+
+#include <apr_pools.h>
+
+#include "idt_error.h"
+
+/* 1 when text[0..len) holds private-key armour: "PRIVATE KEY-----" (the end of any PEM
+ * private key line: PKCS#8, encrypted PKCS#8, RSA, EC, DSA, OpenSSH) or "PRIVATE KEY
+ * BLOCK-----" (PGP). text may hold NUL bytes and need not be NUL-terminated. Bare
+ * base64 of a DER key is not recognised here (idt_cert_parse does that where a
+ * certificate is expected). */
+int idt_text_has_private_key(const char *text, apr_size_t len);
+
+/* The IDT_E_PRIVATE_KEY error of every refusal: what names where the key was found
+ * (e.g. "member \"name\"", "the XML document"); NULL for "the input". */
+idt_error *idt_text_private_key_error(apr_pool_t *p, const char *what);
+
+/* IDT_E_PRIVATE_KEY when idt_text_has_private_key, else NULL. what names where the text
+ * was found (e.g. "member \"name\"", "the XML document"); NULL for "the input". The
+ * message never quotes the text. */
+idt_error *idt_text_private_key_check(apr_pool_t *p, const char *text, apr_size_t len,
+                                      const char *what);
+
+/* 1 when s is NULL, empty, or made only of white space and invisible characters:
+ * ASCII white space, the other Unicode White_Space characters (U+0085, U+00A0, U+1680,
+ * U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000) and the zero-width ones
+ * (U+180E, U+200B..U+200D, U+2060, U+FEFF). Bytes that are not UTF-8 count as visible. */
+int idt_text_blank(const char *s);
+
+#endif

@@ -1,0 +1,72 @@
+/* Unit tests of the core's text checks (modules/core/idt_text.c): the private-key
+ * detector every entry point shares, and blank names. */
+#include <string.h>
+
+#include <apr_general.h>
+
+#include "idt_text.h"
+#include "tap.h"
+
+static int has_key(const char *s)
+{
+    return idt_text_has_private_key(s, strlen(s));
+}
+
+int main(void)
+{
+    apr_pool_t *p;
+    idt_error *e;
+    static const char with_nul[] = "x\0-----BEGIN PRIVATE KEY-----";
+
+    apr_initialize();
+    apr_pool_create(&p, NULL);
+
+    /* ---- private keys ---- */
+    ok(has_key("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----"), "PKCS#8");
+    ok(has_key("-----BEGIN ENCRYPTED PRIVATE KEY-----"), "encrypted PKCS#8");
+    ok(has_key("-----BEGIN RSA PRIVATE KEY-----"), "RSA");
+    ok(has_key("-----BEGIN EC PRIVATE KEY-----"), "EC");
+    ok(has_key("-----BEGIN OPENSSH PRIVATE KEY-----"), "OpenSSH");
+    ok(has_key("-----BEGIN PGP PRIVATE KEY BLOCK-----"), "PGP");
+    ok(has_key("text around -----END PRIVATE KEY----- it"), "an END line alone, mid-text");
+    ok(idt_text_has_private_key(with_nul, sizeof(with_nul) - 1), "after a NUL byte");
+    ok(!idt_text_has_private_key(with_nul, 10), "len is authoritative");
+    ok(!has_key("-----BEGIN CERTIFICATE-----"), "a certificate is not a key");
+    ok(!has_key("-----BEGIN PUBLIC KEY-----"), "a public key is not a private key");
+    ok(!has_key("my private key"), "the words alone are not a key");
+    ok(!has_key(""), "empty");
+    ok(!idt_text_has_private_key(NULL, 5), "NULL");
+
+    e = idt_text_private_key_check(p, "a -----BEGIN PRIVATE KEY----- MIIEsecret", 40,
+                                   "member \"name\"");
+    ok(e && e->kind == IDT_E_PRIVATE_KEY && e->status == 400, "check: IDT_E_PRIVATE_KEY, 400");
+    ok(e && strstr(e->msg, "member \"name\"") && !strstr(e->msg, "MIIE") &&
+           !strstr(e->msg, "BEGIN"),
+       "check: names where, never quotes (%s)", e ? e->msg : "");
+    e = idt_text_private_key_check(p, "-----BEGIN PRIVATE KEY-----", 27, NULL);
+    ok(e && strstr(e->msg, "the input"), "check: 'the input' by default");
+    ok(idt_text_private_key_check(p, "plain", 5, "x") == NULL, "check: NULL for plain text");
+
+    /* ---- blank ---- */
+    ok(idt_text_blank(NULL), "NULL is blank");
+    ok(idt_text_blank(""), "empty is blank");
+    ok(idt_text_blank(" "), "a space");
+    ok(idt_text_blank(" \t\r\n\v\f"), "ASCII white space");
+    ok(idt_text_blank("\xc2\xa0"), "no-break space");
+    ok(idt_text_blank("\xc2\x85"), "next line");
+    ok(idt_text_blank("\xe3\x80\x80 \xe2\x80\x83"), "ideographic and em space");
+    ok(idt_text_blank("\xe2\x80\x8b\xef\xbb\xbf\xe2\x81\xa0"),
+       "zero-width space, BOM, word joiner");
+    ok(idt_text_blank("\xe1\x9a\x80\xe2\x80\xa8\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\x9f"),
+       "ogham, line/paragraph separators, narrow no-break, math space");
+    ok(!idt_text_blank("a"), "a letter");
+    ok(!idt_text_blank("  a  "), "a letter among spaces");
+    ok(!idt_text_blank(" \xc3\xa9"), "a non-ASCII letter");
+    ok(!idt_text_blank("\xe2\x80"), "a truncated sequence counts as visible");
+    ok(!idt_text_blank("\xc2"), "a lone lead byte counts as visible");
+    ok(!idt_text_blank("\xe2\x82\xac"), "the euro sign");
+
+    apr_pool_destroy(p);
+    apr_terminate();
+    return done_testing();
+}
