@@ -127,10 +127,11 @@ static void from_cache(idt_req *q, const char *entry)
     q->body = nl + 1;
 }
 
+/* The URI with its query (pages and filters answer differently), and the variant. */
 static const char *cache_key(idt_req *q)
 {
     const char *v = q->api->variant ? q->api->variant(q->r) : NULL;
-    return v ? apr_pstrcat(q->p, q->r->uri, "\n", v, NULL) : q->r->uri;
+    return apr_pstrcat(q->p, q->r->uri, "?", q->r->args ? q->r->args : "", v ? "\n" : "", v, NULL);
 }
 
 /* One request's work: a read from the cache or the repository, a write as one

@@ -7,6 +7,8 @@
 #include "idt_json.h"
 #include "idt_text.h"
 #include "idt_httpd_body.h"
+#include "idt_httpd_page.h"
+#include "idt_httpd_query.h"
 #include "is_sp_certs.h"
 
 idt_error *is_store_check(idt_req *q, const char *id, int lock)
@@ -27,19 +29,43 @@ idt_error *is_store_check(idt_req *q, const char *id, int lock)
 
 idt_error *is_store_list(idt_req *q)
 {
+    static const char *const allowed[] = {"limit", "marker", NULL};
+    /* keyset pages over (created_at, id); the marker is the last row's created_at in
+     * microseconds since 1970, a dot, its id */
+    static const char *const sql =
+        "SELECT id, name, (extract(epoch FROM created_at) * 1000)::bigint, "
+        "(extract(epoch FROM created_at) * 1000000)::bigint FROM idtrust.identity_store "
+        "WHERE $2::bigint IS NULL OR (created_at, id) > ('epoch'::timestamptz + $2::bigint * "
+        "interval '1 microsecond', $3::uuid) ORDER BY created_at, id LIMIT $1::int";
+    const char *params[3] = {NULL, NULL, NULL};
+    apr_table_t *t;
+    idt_page page;
+    json_t *list;
     PGresult *r;
-    json_t *list = json_array();
-    json_t *body = json_pack("{s:o}", "identity_stores", list);
     idt_error *e;
-    int i;
+    int i, n;
 
-    idt_reply(q, 200, body);
-    e = idt_db_exec(q->db, &r,
-                    "SELECT id, name, (extract(epoch FROM created_at) * 1000)::bigint "
-                    "FROM idtrust.identity_store ORDER BY created_at, id",
-                    0, NULL);
-    if (e) return e;
-    for (i = 0; i < PQntuples(r); i++)
+    if ((e = idt_query_parse(q->r, allowed, &t)) || (e = idt_page_parse(q->p, t, &page))) return e;
+    if (page.marker) {
+        const char *dot = strchr(page.marker, '.'), *c;
+        int ok = dot && dot > page.marker && dot - page.marker <= 18 && is_uuid(dot + 1);
+        for (c = page.marker; ok && c < dot; c++)
+            ok = apr_isdigit(*c);
+        if (!ok) return idt_err(q->p, IDT_E_BAD_REQUEST, "marker is not one this API gave out");
+        params[1] = apr_pstrmemdup(q->p, page.marker, dot - page.marker);
+        params[2] = dot + 1;
+    }
+    params[0] = apr_ltoa(q->p, page.limit + 1); /* one more tells whether a next page exists */
+    if ((e = idt_db_exec(q->db, &r, sql, 3, params))) return e;
+    n = PQntuples(r) > page.limit ? (int)page.limit : PQntuples(r);
+    list = json_array();
+    idt_reply(q, 200,
+              json_pack("{s:o, s:o}", "identity_stores", list, "page_info",
+                        idt_page_info(n, PQntuples(r) > n
+                                             ? apr_pstrcat(q->p, PQgetvalue(r, n - 1, 3), ".",
+                                                           PQgetvalue(r, n - 1, 0), NULL)
+                                             : NULL)));
+    for (i = 0; i < n; i++)
         if ((e = idt_append(q, list,
                             json_pack("{s:s, s:s, s:I}", "identity_store_id", PQgetvalue(r, i, 0),
                                       "name", PQgetvalue(r, i, 1), "created_at",

@@ -7,7 +7,7 @@ use lib 't/lib';
 use IdtTest;
 use JSON::PP ();
 
-plan tests => 73;
+plan tests => 77;
 
 my $BASE = '/idtrust/v1/identity-stores';
 my $UUID = qr/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
@@ -82,10 +82,23 @@ isnt $a2->{request_id}, $audit->{request_id}, 'another one';
 $res = api(GET => $BASE);
 is $res->code, 200, 'the list answers 200';
 $j = json_of($res) // {};
-is_deeply [sort keys %$j], ['identity_stores'], 'as {identity_stores: [...]}';
-my ($listed) = grep { ($_->{identity_store_id} // '') eq $id } @{ $j->{identity_stores} // [] };
+is_deeply [sort keys %$j], ['identity_stores', 'page_info'], 'as {identity_stores: [...], page_info}';
+# the new store is on some page: walk them (pages of 2, so there are several)
+my (@all, $marker, $pages);
+do {
+    my $p = json_of(api(GET => "$BASE?limit=2" . ($marker ? "&marker=$marker" : ''))) // {};
+    push @all, @{ $p->{identity_stores} // [] };
+    $marker = $p->{page_info}{next_marker};
+} while ($marker && ++$pages < 10000);
+is scalar(@all), psql('SELECT count(*) FROM idtrust.identity_store'), 'pages of 2 show every store';
+my %dup; $dup{ $_->{identity_store_id} }++ for @all;
+is scalar(grep { $_ > 1 } values %dup), 0, 'each once';
+my ($listed) = grep { ($_->{identity_store_id} // '') eq $id } @all;
 is_deeply [sort keys %{ $listed // {} }], [qw(created_at identity_store_id name)], 'listing the new store';
 is $listed && $listed->{name}, $name, 'with its name';
+iic_error_ok(api(GET => "$BASE?marker=nonsense"), 400, 'IIC.400', 'a marker the list did not give out',
+    qr/marker/);
+iic_error_ok(api(GET => "$BASE?limit=5000"), 400, 'IIC.400', 'limit over 1000', qr/limit/);
 
 # ---- failed creates change nothing ----
 sub refused {
