@@ -13,6 +13,7 @@
 #include "idt_httpd_db.h"
 #include "idt_secret.h"
 #include "it_authn.h"
+#include "it_budget.h"
 #include "it_health.h"
 #include "mod_idtrust.h"
 
@@ -104,6 +105,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
 static void child_init(apr_pool_t *p, server_rec *s)
 {
     it_authn_child_init(p);
+    it_budget_child_init(p, s);
 }
 
 static void register_hooks(apr_pool_t *p)

@@ -111,7 +111,50 @@ idt_secret() {
     chmod 600 "$f"
 }
 
+# A value of the event MPM section of conf/idtrust-hardening.conf, e.g. ServerLimit: the
+# database pool is computed from the same numbers httpd runs with.
+idt_mpm_value() {
+    awk -v d="$1" '/<IfModule mpm_event_module>/ { in_mpm = 1 } /<\/IfModule>/ { in_mpm = 0 }
+        in_mpm && $1 == d { print $2; exit }' "$IDT_ROOT/conf/idtrust-hardening.conf"
+}
+
+# The connection budget: sets IDTRUST_DBD_MAX and IDTRUST_DBD_KEEP for the database at
+# conninfo $1 so that every process httpd can have at once (ServerLimit) holding its whole
+# pool (DBDMax, the change listeners' connections included) stays below what PostgreSQL
+# accepts from ordinary roles, minus IDTRUST_DBA_RESERVE (default 10) kept free for psql,
+# backups and other clients:
+#   DBDMax = (max_connections - superuser_reserved_connections [- reserved_connections]
+#             - reserve) / ServerLimit, at most ThreadsPerChild + listeners
+# Already set IDTRUST_DBD_MAX / IDTRUST_DBD_KEEP are kept (an operator's choice).
+idt_db_budget() {
+    local conninfo=$1 reserve=${IDTRUST_DBA_RESERVE:-10} listeners=1 row max reserved
+    local children threads budget per_child
+    children=$(idt_mpm_value ServerLimit)
+    threads=$(idt_mpm_value ThreadsPerChild)
+    [ -n "$children" ] && [ -n "$threads" ] || idt_die "no ServerLimit/ThreadsPerChild in conf/idtrust-hardening.conf"
+    row=$(idt_as_user psql "$conninfo" -Atqc "SELECT current_setting('max_connections') || ' ' ||
+        (SELECT coalesce(sum(setting::int), 0) FROM pg_settings
+          WHERE name IN ('superuser_reserved_connections', 'reserved_connections'))" 2>/dev/null) ||
+        row=
+    if [ -z "$row" ]; then
+        idt_say "warning: could not read max_connections; assuming PostgreSQL's defaults (100, 3 reserved)"
+        row="100 3"
+    fi
+    read -r max reserved <<<"$row"
+    budget=$((max - reserved - reserve))
+    per_child=$((budget / children))
+    [ $per_child -gt $((threads + listeners)) ] && per_child=$((threads + listeners))
+    [ $per_child -gt $listeners ] ||
+        idt_die "max_connections $max leaves $budget connections for $children httpd processes: raise max_connections to at least $(((listeners + 1) * children + reserved + reserve)) or lower IDTRUST_DBA_RESERVE"
+    : "${IDTRUST_DBD_MAX:=$per_child}"
+    : "${IDTRUST_DBD_KEEP:=$((IDTRUST_DBD_MAX < 2 ? IDTRUST_DBD_MAX : 2))}"
+    export IDTRUST_DBD_MAX IDTRUST_DBD_KEEP
+    idt_say "connection budget: max_connections $max - $reserved reserved - $reserve for DBAs = $budget;" \
+        "$children processes x DBDMax $IDTRUST_DBD_MAX = $((children * IDTRUST_DBD_MAX)) (DBDKeep $IDTRUST_DBD_KEEP)"
+}
+
 # Writes $var/httpd.conf: every built module, the API locations, HTTP and HTTPS.
+# Needs IDTRUST_DBD_MAX and IDTRUST_DBD_KEEP (idt_db_budget).
 idt_httpd_conf() {
     local var=$1 port=$2 tls_port=$3 conninfo=$4 mods=/usr/lib/apache2/modules m
     mkdir -p "$var/log" "$var/run"
@@ -126,7 +169,7 @@ idt_httpd_conf() {
         echo "LogLevel ${IDTRUST_LOGLEVEL:-warn}"
         echo "ErrorLogFormat \"[%{u}t] [%-m:%l] [pid %P:tid %T] [rid %-L] %M\""
         for m in mpm_event authn_core authz_core auth_basic authz_user dbd unique_id \
-                 socache_shmcb ssl mime alias; do
+                 socache_shmcb ssl mime alias reqtimeout headers; do
             echo "LoadModule ${m}_module $mods/mod_$m.so"
         done
         echo "LoadModule idtrust_module \"$IDT_ROOT/modules/idtrust/.libs/mod_idtrust.so\""
@@ -144,12 +187,14 @@ idt_httpd_conf() {
         echo "    Require all granted"
         echo "</Directory>"
         echo "CustomLog \"$var/log/access_log\" \"%h %u %t \\\"%r\\\" %>s %b %{UNIQUE_ID}e %D\""
+        echo "Include \"$IDT_ROOT/conf/idtrust-hardening.conf\""
         echo "DBDriver pgsql"
-        echo "DBDParams \"$conninfo\""
+        echo "DBDParams \"$conninfo application_name=idtrust-httpd\""
+        echo "# DBDMax = connection budget / ServerLimit (idt_db_budget, docs/operations.md)"
         echo "DBDMin 0"
-        echo "DBDKeep 16"
-        echo "DBDMax 64"
-        echo "DBDExptime 300"
+        echo "DBDKeep $IDTRUST_DBD_KEEP"
+        echo "DBDMax $IDTRUST_DBD_MAX"
+        echo "DBDExptime 30"
         echo "KeepAliveTimeout 15"
         echo "MaxKeepAliveRequests 0"
         echo "IdtrustSecretKeyFile \"$var/secret.key\""
