@@ -15,6 +15,7 @@
 #include "it_api.h"
 #include "it_authn.h"
 #include "it_errors.h"
+#include "it_budget.h"
 #include "it_health.h"
 #include "mod_idtrust.h"
 
@@ -123,6 +124,7 @@ static void child_init(apr_pool_t *p, server_rec *s)
 {
     idt_db_child_init(p);
     it_authn_child_init(p);
+    it_budget_child_init(p, s);
     it_api_child_init(p, s);
 }
 
