@@ -43,8 +43,10 @@ idt_error *is_idp_cert_add(idt_req *q, const char *idp_id, const idt_cert *c, co
     if ((e = idt_inventory_add(q->db, c, "idstore.idp", &inv_id))) return e;
     params[1] = inv_id;
     e = idt_db_exec(q->db, &r,
-                    "INSERT INTO idtrust.idp_certificate (idp_id, certificate_id) VALUES ($1, $2) "
-                    "RETURNING id",
+                    /* clock_timestamp, not the transaction's now(): the certificates of one
+                       request list (by created_at) in the order they were given */
+                    "INSERT INTO idtrust.idp_certificate (idp_id, certificate_id, created_at) "
+                    "VALUES ($1, $2, clock_timestamp()) RETURNING id",
                     2, params);
     if (e) return e;
     *cert_id = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
@@ -78,10 +80,36 @@ idt_error *is_idp_cert_import(idt_req *q)
     return NULL;
 }
 
+/* Row i (certificate_id, der) as the API shows an IdP certificate, in *item. */
+static idt_error *cert_item(idt_req *q, PGresult *r, int i, json_t **item)
+{
+    size_t len;
+    unsigned char *der = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 1), &len);
+    idt_cert *c;
+    idt_error *e;
+
+    *item = NULL;
+    if (!der) return idt_err(q->p, IDT_E_INTERNAL, "out of memory");
+    e = idt_cert_from_der(q->p, der, len, &c);
+    PQfreemem(der);
+    if (e) return idt_err(q->p, IDT_E_INTERNAL, "a stored certificate cannot be decoded");
+    *item = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:i, s:s}", "certificate_id",
+                      PQgetvalue(r, i, 0), "issuer_name", c->issuer, "subject_name", c->subject,
+                      "serial_number_string", c->serial_dec, "not_before",
+                      (json_int_t)c->not_before_ms, "not_after", (json_int_t)c->not_after_ms,
+                      "signature_algorithm_name", c->sig_alg, "public_key", c->public_key_b64,
+                      "version", c->version, "x509_Certificate_in_pem", idt_pem_crlf(q->p, c->pem));
+    if (*item)
+        json_object_set_new(*item, "serial_number",
+                            c->serial_fits_int64 ? json_integer((json_int_t)c->serial_int64)
+                                                 : json_null());
+    return NULL;
+}
+
 idt_error *is_idp_cert_list(idt_req *q)
 {
     const char *params[1] = {q->args[1]};
-    json_t *list;
+    json_t *list, *item;
     PGresult *r;
     idt_error *e;
     int i;
@@ -94,29 +122,31 @@ idt_error *is_idp_cert_list(idt_req *q)
     if (e) return e;
     list = json_array();
     idt_reply(q, 200, json_pack("{s:o}", "idp_certificates", list));
-    for (i = 0; i < PQntuples(r); i++) {
-        size_t len;
-        unsigned char *der = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 1), &len);
-        idt_cert *c;
-        json_t *item;
+    for (i = 0; i < PQntuples(r); i++)
+        if ((e = cert_item(q, r, i, &item)) || (e = idt_append(q, list, item))) return e;
+    return NULL;
+}
 
-        if (!der) return idt_err(q->p, IDT_E_INTERNAL, "out of memory");
-        e = idt_cert_from_der(q->p, der, len, &c);
-        PQfreemem(der);
-        if (e) return idt_err(q->p, IDT_E_INTERNAL, "a stored certificate cannot be decoded");
-        item =
-            json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:i, s:s}", "certificate_id",
-                      PQgetvalue(r, i, 0), "issuer_name", c->issuer, "subject_name", c->subject,
-                      "serial_number_string", c->serial_dec, "not_before",
-                      (json_int_t)c->not_before_ms, "not_after", (json_int_t)c->not_after_ms,
-                      "signature_algorithm_name", c->sig_alg, "public_key", c->public_key_b64,
-                      "version", c->version, "x509_Certificate_in_pem", idt_pem_crlf(q->p, c->pem));
-        if (item)
-            json_object_set_new(item, "serial_number",
-                                c->serial_fits_int64 ? json_integer((json_int_t)c->serial_int64)
-                                                     : json_null());
-        if ((e = idt_append(q, list, item))) return e;
-    }
+idt_error *is_idp_cert_get(idt_req *q)
+{
+    const char *params[2] = {q->args[1], q->args[2]};
+    json_t *item;
+    PGresult *r;
+    idt_error *e;
+
+    if ((e = is_idp_check(q, q->args[0], q->args[1], 0))) return e;
+    if (!is_uuid(q->args[2]))
+        return idt_err(q->p, IDT_E_NOT_FOUND, "certificate not found for this identity provider");
+    e = idt_db_exec(q->db, &r,
+                    "SELECT i.id, c.der FROM idtrust.idp_certificate i JOIN idtrust.certificate c "
+                    "ON c.id = i.certificate_id WHERE i.idp_id = $1 AND i.id = $2",
+                    2, params);
+    if (e) return e;
+    if (PQntuples(r) == 0)
+        return idt_err(q->p, IDT_E_NOT_FOUND, "certificate not found for this identity provider");
+    if ((e = cert_item(q, r, 0, &item))) return e;
+    if (!item) return idt_err(q->p, IDT_E_INTERNAL, "a stored value cannot be rendered as JSON");
+    idt_reply(q, 200, item);
     return NULL;
 }
 

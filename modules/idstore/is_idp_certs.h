@@ -8,6 +8,7 @@
 idt_error *is_idp_cert_list(idt_req *q);
 idt_error *is_idp_cert_import(idt_req *q);
 idt_error *is_idp_cert_delete(idt_req *q);
+idt_error *is_idp_cert_get(idt_req *q);
 
 /* Parses a certificate given for an IdP (PEM or bare base64): IIC.1712..1715 errors,
  * and IDT_E_CERT_EXPIRED for one past its notAfter. what names the input in messages. */

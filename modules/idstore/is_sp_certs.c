@@ -8,6 +8,21 @@
 #include "idt_x509.h"
 #include "is_stores.h"
 
+/* The columns sp_item renders, from sp_certificate s joined with certificate c. */
+#define SP_COLUMNS                                                                                 \
+    "SELECT s.id, c.pem, c.signature_algorithm, "                                                  \
+    "(extract(epoch FROM c.not_after) * 1000)::bigint, s.state "                                   \
+    "FROM idtrust.sp_certificate s JOIN idtrust.certificate c ON c.id = s.certificate_id "
+
+/* Row i of an SP_COLUMNS result as the API shows a certificate (NULL when it cannot). */
+static json_t *sp_item(idt_req *q, PGresult *r, int i)
+{
+    return json_pack("{s:s, s:s, s:s, s:I, s:s}", "certificate_id", PQgetvalue(r, i, 0),
+                     "x509certificate", idt_pem_crlf(q->p, PQgetvalue(r, i, 1)), "algorithm",
+                     PQgetvalue(r, i, 2), "expiry_date",
+                     (json_int_t)apr_atoi64(PQgetvalue(r, i, 3)), "state", PQgetvalue(r, i, 4));
+}
+
 idt_error *is_sp_list(idt_req *q)
 {
     const char *params[1] = {q->args[0]};
@@ -17,28 +32,34 @@ idt_error *is_sp_list(idt_req *q)
     int i, n;
 
     if (!is_uuid(q->args[0])) return idt_err(q->p, IDT_E_NOT_FOUND, "identity store not found");
-    e = idt_db_exec(
-        q->db, &r,
-        "SELECT s.id, c.pem, c.signature_algorithm, "
-        "(extract(epoch FROM c.not_after) * 1000)::bigint, s.state "
-        "FROM idtrust.sp_certificate s JOIN idtrust.certificate c ON c.id = s.certificate_id "
-        "WHERE s.store_id = $1 ORDER BY s.created_at, s.id",
-        1, params);
+    e = idt_db_exec(q->db, &r, SP_COLUMNS "WHERE s.store_id = $1 ORDER BY s.created_at, s.id", 1,
+                    params);
     if (e) return e;
     n = PQntuples(r);
     /* a store always holds its ACTIVE certificate, so no rows means no store */
     if (n == 0 && (e = is_store_check(q, q->args[0], 0))) return e;
     list = idt_json_own(q->p, json_array());
     for (i = 0; i < n; i++)
-        if ((e = idt_append(q, list,
-                            json_pack("{s:s, s:s, s:s, s:I, s:s}", "certificate_id",
-                                      PQgetvalue(r, i, 0), "x509certificate",
-                                      idt_pem_crlf(q->p, PQgetvalue(r, i, 1)), "algorithm",
-                                      PQgetvalue(r, i, 2), "expiry_date",
-                                      (json_int_t)apr_atoi64(PQgetvalue(r, i, 3)), "state",
-                                      PQgetvalue(r, i, 4)))))
-            return e;
+        if ((e = idt_append(q, list, sp_item(q, r, i)))) return e;
     idt_reply(q, 200, json_incref(list));
+    return NULL;
+}
+
+idt_error *is_sp_get(idt_req *q)
+{
+    const char *params[2] = {q->args[0], q->args[1]};
+    json_t *item;
+    PGresult *r;
+    idt_error *e;
+
+    if ((e = is_store_check(q, q->args[0], 0))) return e;
+    e = idt_db_exec(q->db, &r, SP_COLUMNS "WHERE s.store_id = $1 AND s.id = $2", 2, params);
+    if (e) return e;
+    if (PQntuples(r) == 0)
+        return idt_err(q->p, IDT_E_NOT_FOUND, "SAML certificate not found in this identity store");
+    if (!(item = sp_item(q, r, 0)))
+        return idt_err(q->p, IDT_E_INTERNAL, "a stored value cannot be rendered as JSON");
+    idt_reply(q, 200, item);
     return NULL;
 }
 

@@ -8,6 +8,7 @@ idt_error *is_sp_list(idt_req *q);
 idt_error *is_sp_create(idt_req *q);
 idt_error *is_sp_activate(idt_req *q);
 idt_error *is_sp_delete(idt_req *q);
+idt_error *is_sp_get(idt_req *q);
 
 /* Makes a signing key and self-signed certificate for store_id in state ("ACTIVE" or
  * "INACTIVE"), the key encrypted at rest; *cert_id is the new "cer-..." id. Runs in

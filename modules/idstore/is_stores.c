@@ -165,3 +165,35 @@ idt_error *is_store_delete(idt_req *q)
     q->status = 204;
     return NULL;
 }
+
+idt_error *is_store_update(idt_req *q)
+{
+    static const char *const allowed[] = {"name", NULL};
+    const char *name, *previous, *params[2];
+    json_t *in;
+    PGresult *r;
+    idt_error *e;
+
+    /* the body first, as on create: a bad body for an unknown store is a 400 */
+    if ((e = idt_httpd_read_json(q->r, &in)) || (e = idt_json_only(q->p, in, allowed)) ||
+        (e = idt_json_string(q->p, in, "name", 1, 1024, &name)) || (e = check_name(q, name)) ||
+        (e = is_store_check(q, q->args[0], 1)))
+        return e;
+    params[0] = q->args[0];
+    params[1] = name;
+    e = idt_db_exec(q->db, &r,
+                    "SELECT name, EXISTS (SELECT 1 FROM idtrust.identity_store "
+                    "WHERE name = $2 AND id <> $1) FROM idtrust.identity_store WHERE id = $1",
+                    2, params);
+    if (e) return e;
+    if (!strcmp(PQgetvalue(r, 0, 1), "t"))
+        return idt_err(q->p, IDT_E_CONFLICT, "an identity store with this name already exists");
+    previous = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
+    /* a rename racing this one to the same name fails on the unique key: 409 too */
+    if ((e = idt_db_exec(q->db, NULL, "UPDATE idtrust.identity_store SET name = $2 WHERE id = $1",
+                         2, params)) ||
+        (e = idt_audit(q->db, &q->who, "identity_store.update", "identity_store", q->args[0],
+                       json_pack("{s:s, s:s}", "name", name, "previous_name", previous))))
+        return e;
+    return is_store_get(q);
+}

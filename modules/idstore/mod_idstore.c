@@ -15,6 +15,7 @@
 #include "idt_httpd_runner.h"
 #include "idt_httpd_iic.h"
 #include "is_routes.h"
+#include "is_saml.h"
 #include "mod_idtrust.h"
 
 module AP_MODULE_DECLARE_DATA idstore_module;
@@ -28,7 +29,16 @@ module AP_MODULE_DECLARE_DATA idstore_module;
 /* Rendered GET responses kept per child process. */
 #define IS_CACHE_ENTRIES 4096
 
-static const char *const prefixes[] = {"/v1/identity-stores", "/idtrust/v1/identity-stores", NULL};
+static const char *const prefixes[] = {"/v1/identity-stores", "/idtrust/v1/identity-stores",
+                                       "/saml", NULL};
+
+/* Answers that name this server (hws_sp_saml_config, SP metadata) depend on the URL it
+ * is reached by: the virtual host's IdstorePublicURL, or without one the request's own
+ * scheme, host and port. The read cache keeps one answer per such URL. */
+static const char *variant(request_rec *r)
+{
+    return is_public_url(r, ap_get_module_config(r->server->module_config, &idstore_module));
+}
 
 static idt_api api = {"mod_idstore",
                       "IS00100",
@@ -37,7 +47,7 @@ static idt_api api = {"mod_idstore",
                       prefixes,
                       idt_iic_render_error,
                       NULL,
-                      NULL,
+                      variant,
                       IS_CHANNEL,
                       IS_CACHE_ENTRIES,
                       IS_SCHEMA_VERSION,
