@@ -19,6 +19,8 @@ int idt_kind_status(idt_kind kind)
         return 413;
     case IDT_E_MEDIA_TYPE:
         return 415;
+    case IDT_E_TOO_MANY:
+        return 429;
     case IDT_E_UNAVAILABLE:
         return 503;
     case IDT_E_INTERNAL:

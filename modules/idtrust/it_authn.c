@@ -1,83 +1,83 @@
 #include "it_authn.h"
 
 #include <stdlib.h>
-#include <apr_hash.h>
 #include <apr_md5.h>
 #include <apr_strings.h>
-#include <apr_thread_mutex.h>
 #include <ap_provider.h>
 #include <http_log.h>
 #include <http_request.h>
 #include <mod_auth.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include "idt_httpd_db.h"
 #include "idt_httpd_error.h"
+#include "it_store.h"
+#include "it_throttle.h"
 
 APLOG_USE_MODULE(idtrust);
 
-#define CACHE_MAX_ENTRIES 1024
-
-typedef struct entry {
-    unsigned char digest[32];
-    apr_time_t expires;
-} entry;
+/* bcrypt of a random password nobody knows, at cost 10 like the accounts
+ * (crypt(pw, gen_salt('bf', 10))): checked for names without an account, only to
+ * spend the same time */
+static const char dummy_hash[] = "$2y$10$6ufOxj5QBrAxOBGalqiwsu15sLsCs5F1/5jDznht7i2YNSJLEfrHu";
 
 static apr_interval_time_t cache_ttl = apr_time_from_sec(60);
-static apr_pool_t *cache_pool;
-static apr_hash_t *cache;
-static apr_thread_mutex_t *cache_lock;
-static unsigned char salt[32];
 
 void it_authn_set_ttl(apr_interval_time_t ttl)
 {
     cache_ttl = ttl;
 }
 
-static int digest(const char *user, const char *password, unsigned char out[32])
+static int user_key(const char *user, it_store_key *k)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned int n = 0;
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-             EVP_DigestUpdate(ctx, salt, sizeof(salt)) &&
-             EVP_DigestUpdate(ctx, user, strlen(user) + 1) &&
-             EVP_DigestUpdate(ctx, password, strlen(password)) && EVP_DigestFinal_ex(ctx, out, &n);
-    EVP_MD_CTX_free(ctx);
-    return ok && n == 32;
+    return it_store_digest(k, "login", 1, &user);
 }
 
-static int remembered(const char *user, const unsigned char d[32])
+static int password_digest(const char *user, const char *password, it_store_key *d)
 {
-    int hit = 0;
-    entry *e;
-
-    apr_thread_mutex_lock(cache_lock);
-    e = apr_hash_get(cache, user, APR_HASH_KEY_STRING);
-    if (e && e->expires > apr_time_now() && !CRYPTO_memcmp(e->digest, d, 32)) hit = 1;
-    apr_thread_mutex_unlock(cache_lock);
-    return hit;
+    const char *parts[2] = {user, password};
+    return it_store_digest(d, "password", 2, parts);
 }
 
-static void remember(const char *user, const unsigned char d[32])
+void it_authn_forget(server_rec *s, apr_pool_t *p, const char *user)
 {
-    entry *e;
+    it_store_key k;
 
-    apr_thread_mutex_lock(cache_lock);
-    if (apr_hash_count(cache) >= CACHE_MAX_ENTRIES) {
-        /* bounded memory: start over rather than track ages */
-        apr_pool_clear(cache_pool);
-        cache = apr_hash_make(cache_pool);
+    if (!user_key(user, &k) || it_store_lock(s)) return;
+    it_store_remove(s, p, &k);
+    it_store_unlock();
+}
+
+/* Whether s is well-formed UTF-8 (no overlong forms, surrogates or code points past
+ * U+10FFFF): PostgreSQL refuses anything else with an error (22021). */
+static int is_utf8(const unsigned char *s)
+{
+    while (*s) {
+        unsigned char c = *s;
+        int n, i;
+        apr_uint32_t cp;
+        if (c < 0x80) {
+            s++;
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf)
+            n = 1, cp = c & 0x1f;
+        else if (c >= 0xe0 && c <= 0xef)
+            n = 2, cp = c & 0x0f;
+        else if (c >= 0xf0 && c <= 0xf4)
+            n = 3, cp = c & 0x07;
+        else
+            return 0;
+        for (i = 1; i <= n; i++) {
+            if ((s[i] & 0xc0) != 0x80) return 0;
+            cp = (cp << 6) | (s[i] & 0x3f);
+        }
+        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+            return 0;
+        s += n + 1;
     }
-    e = apr_hash_get(cache, user, APR_HASH_KEY_STRING);
-    if (!e) {
-        e = apr_palloc(cache_pool, sizeof(*e));
-        apr_hash_set(cache, apr_pstrdup(cache_pool, user), APR_HASH_KEY_STRING, e);
-    }
-    memcpy(e->digest, d, 32);
-    e->expires = apr_time_now() + cache_ttl;
-    apr_thread_mutex_unlock(cache_lock);
+    return 1;
 }
 
 /* The stored hash of user, or why there is none. */
@@ -86,8 +86,10 @@ static authn_status lookup(request_rec *r, const char *user, const char **hash)
     const char *params[1] = {user};
     idt_db *db;
     PGresult *res;
-    idt_error *e = idt_httpd_db(r, &db);
+    idt_error *e;
 
+    if (!is_utf8((const unsigned char *)user)) return AUTH_USER_NOT_FOUND;
+    e = idt_httpd_db(r, &db);
     if (!e)
         e = idt_db_exec(
             db, &res, "SELECT password_hash FROM idtrust.admin_account WHERE name = $1 AND enabled",
@@ -105,17 +107,45 @@ static authn_status lookup(request_rec *r, const char *user, const char **hash)
 
 static authn_status check_password(request_rec *r, const char *user, const char *password)
 {
-    unsigned char d[32];
-    int cacheable = cache_ttl > 0 && cache_lock && digest(user, password, d);
+    it_store_key tkey, ukey, d, remembered;
+    int stored = it_store_ready() && it_throttle_key(r, user, &tkey) && user_key(user, &ukey) &&
+                 password_digest(user, password, &d);
+    int locked = 0, on_record = 0, hit = 0;
     const char *hash = NULL;
     authn_status st;
 
-    if (cacheable && remembered(user, d)) return AUTH_GRANTED;
-    st = lookup(r, user, &hash);
-    if (st == AUTH_USER_FOUND)
-        st = apr_password_validate(password, hash) == APR_SUCCESS ? AUTH_GRANTED : AUTH_DENIED;
-    if (st == AUTH_GRANTED && cacheable) remember(user, d);
-    OPENSSL_cleanse(d, sizeof(d));
+    /* the fast path, one lock: is the pair locked out, is the login remembered */
+    if (stored && !it_store_lock(r->server)) {
+        if (it_throttle_on()) locked = it_throttle_check_held(r, &tkey, &on_record);
+        if (!locked && cache_ttl > 0)
+            hit = it_store_get(r->server, r->pool, &ukey, remembered.b, sizeof(remembered.b)) ==
+                      sizeof(remembered.b) &&
+                  !CRYPTO_memcmp(remembered.b, d.b, sizeof(d.b));
+        it_store_unlock();
+    }
+    if (locked) {
+        /* mod_auth_basic answers 500; the error document makes it 429 */
+        apr_table_setn(r->notes, IDT_NOTE_THROTTLED, apr_itoa(r->pool, locked));
+        st = AUTH_GENERAL_ERROR;
+    } else if (hit) {
+        st = AUTH_GRANTED;
+    } else {
+        st = lookup(r, user, &hash);
+        if (st == AUTH_USER_FOUND)
+            st = apr_password_validate(password, hash) == APR_SUCCESS ? AUTH_GRANTED : AUTH_DENIED;
+        else if (st == AUTH_USER_NOT_FOUND)
+            apr_password_validate(password, dummy_hash); /* the same time as a wrong password */
+        if (st == AUTH_GRANTED && stored && cache_ttl > 0 && !it_store_lock(r->server)) {
+            it_store_put(r->server, r->pool, &ukey, apr_time_now() + cache_ttl, d.b, sizeof(d.b));
+            it_store_unlock();
+        }
+        /* a repository that cannot answer is no failed login */
+        if ((st == AUTH_DENIED || st == AUTH_USER_NOT_FOUND) && stored)
+            it_throttle_failed(r, &tkey, user);
+    }
+    if (st == AUTH_GRANTED && on_record) it_throttle_forget(r, &tkey);
+    OPENSSL_cleanse(d.b, sizeof(d.b));
+    OPENSSL_cleanse(remembered.b, sizeof(remembered.b));
     return st;
 }
 
@@ -125,13 +155,4 @@ void it_authn_register(apr_pool_t *p)
 {
     ap_register_auth_provider(p, AUTHN_PROVIDER_GROUP, "idtrust", AUTHN_PROVIDER_VERSION, &provider,
                               AP_AUTH_INTERNAL_PER_CONF);
-}
-
-void it_authn_child_init(apr_pool_t *p)
-{
-    apr_pool_create(&cache_pool, p);
-    cache = apr_hash_make(cache_pool);
-    if (RAND_bytes(salt, sizeof(salt)) != 1 ||
-        apr_thread_mutex_create(&cache_lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS)
-        cache_lock = NULL; /* no cache: every request is checked against the repository */
 }
