@@ -20,7 +20,10 @@
  * request, so a successful check is remembered for IdtrustAuthCacheSeconds in the
  * login store shared by all child processes (it_store.h), keyed by the user name, as
  * a salted SHA-256 of user and password (never the password). Failures are never
- * remembered, so guessing still pays full price.
+ * remembered, so guessing still pays full price. Requests with the same credentials
+ * that arrive while they are being checked wait for that check. Each child keeps what
+ * the store told it until the store's generation changes, so a remembered login
+ * costs no lock shared between processes.
  *
  * Why not mod_authn_socache: it re-validates the value it caches with
  * apr_password_validate, so a bcrypt hash would cost a bcrypt check on every hit, and
@@ -31,6 +34,7 @@
 #include <httpd.h>
 
 void it_authn_register(apr_pool_t *p);
+void it_authn_child_init(apr_pool_t *p);
 void it_authn_set_ttl(apr_interval_time_t ttl);
 
 /* Forgets user's remembered login on this node at once (all child processes), e.g.

@@ -1,6 +1,8 @@
 #include "it_store.h"
 
+#include <apr_atomic.h>
 #include <apr_global_mutex.h>
+#include <apr_shm.h>
 #include <apr_strings.h>
 #include <ap_provider.h>
 #include <ap_socache.h>
@@ -21,12 +23,14 @@ static const ap_socache_provider_t *provider;
 static ap_socache_instance_t *instance;
 static apr_global_mutex_t *mutex;
 static unsigned char salt[32];
+static apr_uint32_t *generation;
 
 apr_status_t it_store_pre_config(apr_pool_t *pconf)
 {
     provider = NULL;
     instance = NULL;
     mutex = NULL;
+    generation = NULL;
     return ap_mutex_register(pconf, MUTEX_TYPE, NULL, APR_LOCK_DEFAULT, 0);
 }
 
@@ -35,6 +39,7 @@ static apr_status_t destroy(void *data)
     if (provider && instance) provider->destroy(instance, data);
     instance = NULL;
     mutex = NULL;
+    generation = NULL;
     return APR_SUCCESS;
 }
 
@@ -42,6 +47,7 @@ const char *it_store_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_re
 {
     static const struct ap_socache_hints hints = {IT_STORE_KEY_LEN, 40, apr_time_from_sec(30)};
     const char *err, *arg;
+    apr_shm_t *shm;
     apr_status_t rv;
 
     provider = ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, "shmcb", AP_SOCACHE_PROVIDER_VERSION);
@@ -49,6 +55,10 @@ const char *it_store_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_re
         return "logins need the socache provider shmcb: load mod_socache_shmcb "
                "(LoadModule socache_shmcb_module .../mod_socache_shmcb.so)";
     if (RAND_bytes(salt, sizeof(salt)) != 1) return "no random bytes for the login store's salt";
+    if (apr_shm_create(&shm, sizeof(*generation), NULL, pconf) != APR_SUCCESS)
+        return "login store: no shared memory for its generation counter";
+    generation = apr_shm_baseaddr_get(shm);
+    apr_atomic_set32(generation, 0);
     rv = ap_global_mutex_create(&mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0);
     if (rv != APR_SUCCESS) return "could not create the mutex " MUTEX_TYPE;
     /* shmcb uses anonymous shared memory; the file name is its fallback only */
@@ -81,7 +91,17 @@ void it_store_child_init(apr_pool_t *p, server_rec *s)
 
 int it_store_ready(void)
 {
-    return instance && mutex;
+    return instance && mutex && generation;
+}
+
+apr_uint32_t it_store_generation(void)
+{
+    return generation ? apr_atomic_read32(generation) : 0;
+}
+
+void it_store_changed(void)
+{
+    if (generation) apr_atomic_inc32(generation);
 }
 
 int it_store_digest(it_store_key *out, const char *tag, int n, const char *const *parts)

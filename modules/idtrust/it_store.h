@@ -35,6 +35,13 @@ int it_store_ready(void);
  * ("ab","c") and ("a","bc") differ). Returns 0 when hashing failed. */
 int it_store_digest(it_store_key *out, const char *tag, int n, const char *const *parts);
 
+/* A counter in shared memory that it_store_changed bumps whenever a login may have lost
+ * what let it in: a failed login was counted (it may have locked a pair out) or a
+ * remembered login was forgotten. A child may trust what it learnt from the store
+ * while the counter still reads as it did before it asked. */
+apr_uint32_t it_store_generation(void);
+void it_store_changed(void);
+
 /* Lock before get/put/remove and unlock after; a failed lock returns non-zero and the
  * caller goes on without the store. */
 int it_store_lock(server_rec *s);

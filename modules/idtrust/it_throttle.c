@@ -98,6 +98,7 @@ void it_throttle_failed(request_rec *r, const it_store_key *k, const char *user)
         it_store_put(r->server, r->pool, k, keep, &rec, sizeof(rec));
     }
     it_store_unlock();
+    it_store_changed(); /* after the put: a child that sees the new count checks again */
     if (locked)
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "IT00041: request %s: logins for user \"%s\" from %s locked out for %d s "

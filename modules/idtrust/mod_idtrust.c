@@ -163,6 +163,7 @@ static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 static void child_init(apr_pool_t *p, server_rec *s)
 {
     it_store_child_init(p, s);
+    it_authn_child_init(p);
 }
 
 static void register_hooks(apr_pool_t *p)

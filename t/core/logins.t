@@ -2,7 +2,8 @@
 # passwords; a user name that is not UTF-8 is a 401; failed logins lock a user name and
 # client address out (t/conf/extra.conf.in: IdtrustLoginThrottle 5 60 3 12, so 5
 # failures lock the pair out for 3 s, then 6 s) with 429 in the envelope, across all
-# child processes, logged once per lockout.
+# child processes, logged once per lockout; the success cache is shared and a burst of
+# the same credentials waits for one check.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
@@ -13,7 +14,7 @@ use Time::HiRes qw(time sleep);
 use lib 't/lib';
 use IdtTest;
 
-plan tests => 35;
+plan tests => 38;
 
 my $uniq = "$$-" . int(rand(1e9));
 my $PATH = '/idtrust/v1/identity-stores';
@@ -144,9 +145,7 @@ like $lines[0] // '', qr/:warn\].*IT00041: request \S+: logins for user "\Q$user
     'at warning level, naming user, address and duration';
 unlike $log, qr/\Q$pw\E|bad-6-\Q$uniq\E/, 'no password in the error log';
 
-# ---- 4. the success cache is shared: a disabled account stops once it is forgotten ----
-# (the cache itself is exercised by every other test; here: a success right after
-# another process's success needs no bcrypt, so many requests stay fast)
+# ---- 4. the success cache is shared by all child processes ----
 account("fast-$uniq", $pw);
 is get_as("fast-$uniq", $pw)->code, 200, 'an account logs in';
 my @fast;
@@ -159,6 +158,26 @@ is_deeply [map { $_->[0] } @fast], [(200) x 12], 'twelve more logins on new conn
 ok median(map { $_->[1] } @fast) < $m{wrong} / 2,
     sprintf('remembered in every process: median %.1f ms, under half a bcrypt check (%.1f ms)',
         1000 * median(map { $_->[1] } @fast), 1000 * $m{wrong});
+
+# requests with the same credentials at the same moment wait for one check of them
+account("burst-$uniq", $pw);
+is_deeply [sort(parallel(12, sub { get_as("burst-$uniq", $pw)->code }))], [(200) x 12],
+    'twelve simultaneous first logins of one account: all 200';
+is_deeply [sort(parallel(4, sub { get_as("burst-$uniq", 'wrong')->code }))], [(401) x 4],
+    'four simultaneous wrong passwords: all 401, none let in by another\'s check';
+is get_as("burst-$uniq", $pw)->code, 200, 'and the right password still works';
+
+# Runs code in n processes at once; returns what each returned.
+sub parallel {
+    my ($n, $code) = @_;
+    my @fh;
+    for (1 .. $n) {
+        my $pid = open(my $fh, '-|') // die "fork: $!";
+        if (!$pid) { print $code->(); require POSIX; POSIX::_exit(0) }
+        push @fh, $fh;
+    }
+    return map { local $/; my $v = readline($_); close $_; $v } @fh;
+}
 
 # a request from another loopback address (the server listens on all of them)
 sub _from {
