@@ -21,6 +21,8 @@ int idt_kind_status(idt_kind kind)
         return 415;
     case IDT_E_URI_TOO_LONG:
         return 414;
+    case IDT_E_TOO_MANY:
+        return 429;
     case IDT_E_UNAVAILABLE:
         return 503;
     case IDT_E_INTERNAL:

@@ -20,6 +20,7 @@ typedef enum {
     IDT_E_CERT_EXPIRED,    /* 400: certificate no longer valid */
     IDT_E_PRIVATE_KEY,     /* 400: a private key was sent where a certificate belongs */
     IDT_E_XML,             /* 400: malformed, hostile or unexpected XML */
+    IDT_E_TOO_MANY,        /* 429: too many failed logins; retry after the lockout */
     IDT_E_UNAVAILABLE,     /* 503: repository unreachable; retry later */
     IDT_E_INTERNAL         /* 500 */
 } idt_kind;

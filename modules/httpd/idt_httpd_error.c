@@ -33,6 +33,8 @@ idt_error *idt_httpd_redirected_error(request_rec *r)
     status = atoi(st);
     if (status == HTTP_INTERNAL_SERVER_ERROR && apr_table_get(r->prev->notes, IDT_NOTE_UNAVAILABLE))
         status = HTTP_SERVICE_UNAVAILABLE;
+    if (status == HTTP_INTERNAL_SERVER_ERROR && apr_table_get(r->prev->notes, IDT_NOTE_THROTTLED))
+        status = HTTP_TOO_MANY_REQUESTS;
     switch (status) {
     case HTTP_UNAUTHORIZED:
         return idt_err(r->pool, IDT_E_UNAUTHORIZED,
@@ -47,6 +49,13 @@ idt_error *idt_httpd_redirected_error(request_rec *r)
         return idt_err(r->pool, IDT_E_METHOD, "method not allowed");
     case HTTP_SERVICE_UNAVAILABLE:
         return idt_err(r->pool, IDT_E_UNAVAILABLE, "the service is unavailable; retry later");
+    case HTTP_TOO_MANY_REQUESTS:
+        if (!apr_table_get(r->prev->notes, IDT_NOTE_THROTTLED))
+            return idt_err(r->pool, IDT_E_TOO_MANY, "too many requests; retry later");
+        return idt_err(r->pool, IDT_E_TOO_MANY,
+                       "too many failed logins for this user from this address; retry after "
+                       "%s seconds",
+                       apr_table_get(r->prev->notes, IDT_NOTE_THROTTLED));
     case HTTP_BAD_REQUEST:
         return idt_err(r->pool, IDT_E_BAD_REQUEST,
                        "the request is malformed: its request line, a header or its "
@@ -68,6 +77,11 @@ int idt_httpd_send(request_rec *r, int status, const char *content_type, const c
     ap_set_content_type(r, content_type);
     if (status == HTTP_SERVICE_UNAVAILABLE)
         apr_table_setn(r->err_headers_out, "Retry-After", IDT_RETRY_AFTER);
+    if (status == HTTP_TOO_MANY_REQUESTS) {
+        const char *secs = apr_table_get(r->notes, IDT_NOTE_THROTTLED);
+        if (!secs && r->prev) secs = apr_table_get(r->prev->notes, IDT_NOTE_THROTTLED);
+        if (secs) apr_table_setn(r->err_headers_out, "Retry-After", secs);
+    }
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     if (body) {
         ap_set_content_length(r, strlen(body));

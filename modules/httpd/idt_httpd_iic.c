@@ -39,6 +39,8 @@ const char *idt_iic_code(idt_kind kind)
         return "IIC.1715";
     case IDT_E_XML:
         return "IIC.1716";
+    case IDT_E_TOO_MANY:
+        return "IIC.429";
     case IDT_E_UNAVAILABLE:
         return "IIC.503";
     case IDT_E_INTERNAL:

@@ -8,10 +8,26 @@
  * connection, which reconnects and retries, and checks the hash with
  * apr_password_validate (bcrypt from pgcrypto or htpasswd -B).
  *
+ * A name that is unknown, disabled or not UTF-8 is checked against a dummy bcrypt hash
+ * of cost 10 (the cost accounts are made with), so the answer takes as long as a wrong
+ * password for a real account and names cannot be told apart by timing.
+ *
+ * Failed logins are counted per user name and client address (it_throttle.h); a
+ * locked-out pair is refused before any check: the provider sets IDT_NOTE_THROTTLED
+ * and returns AUTH_GENERAL_ERROR, and the error document answers 429.
+ *
  * bcrypt costs milliseconds of CPU and a REST client sends its credentials on every
- * request, so a successful check is remembered for IdtrustAuthCacheSeconds as a
- * salted SHA-256 of user and password (never the password); failures are never
- * remembered, so guessing still pays full price. */
+ * request, so a successful check is remembered for IdtrustAuthCacheSeconds in the
+ * login store shared by all child processes (it_store.h), keyed by the user name, as
+ * a salted SHA-256 of user and password (never the password). Failures are never
+ * remembered, so guessing still pays full price. Requests with the same credentials
+ * that arrive while they are being checked wait for that check. Each child keeps what
+ * the store told it until the store's generation changes, so a remembered login
+ * costs no lock shared between processes.
+ *
+ * Why not mod_authn_socache: it re-validates the value it caches with
+ * apr_password_validate, so a bcrypt hash would cost a bcrypt check on every hit, and
+ * it cannot forget an entry when a password changes. */
 #ifndef IT_AUTHN_H
 #define IT_AUTHN_H
 
@@ -20,5 +36,9 @@
 void it_authn_register(apr_pool_t *p);
 void it_authn_child_init(apr_pool_t *p);
 void it_authn_set_ttl(apr_interval_time_t ttl);
+
+/* Forgets user's remembered login on this node at once (all child processes), e.g.
+ * after its password changed or it was disabled. */
+void it_authn_forget(server_rec *s, apr_pool_t *p, const char *user);
 
 #endif

@@ -17,6 +17,8 @@
 #include "it_errors.h"
 #include "it_budget.h"
 #include "it_health.h"
+#include "it_store.h"
+#include "it_throttle.h"
 #include "mod_idtrust.h"
 
 module AP_MODULE_DECLARE_DATA idtrust_module;
@@ -25,12 +27,15 @@ typedef struct it_server_conf {
     const char *secret_file;
     const char *secret;
     int cache_seconds; /* -1: unset */
+    /* IdtrustLoginThrottle; failures -1: unset, 0: off */
+    int throttle_failures, throttle_window, throttle_lockout, throttle_max;
 } it_server_conf;
 
 static void *create_server(apr_pool_t *p, server_rec *s)
 {
     it_server_conf *c = apr_pcalloc(p, sizeof(*c));
     c->cache_seconds = -1;
+    c->throttle_failures = -1;
     return c;
 }
 
@@ -39,6 +44,11 @@ static void *merge_server(apr_pool_t *p, void *basev, void *addv)
     it_server_conf *base = basev, *add = addv, *c = apr_pcalloc(p, sizeof(*c));
     c->secret_file = add->secret_file ? add->secret_file : base->secret_file;
     c->cache_seconds = add->cache_seconds >= 0 ? add->cache_seconds : base->cache_seconds;
+    if (add->throttle_failures < 0) add = base;
+    c->throttle_failures = add->throttle_failures;
+    c->throttle_window = add->throttle_window;
+    c->throttle_lockout = add->throttle_lockout;
+    c->throttle_max = add->throttle_max;
     return c;
 }
 
@@ -64,6 +74,41 @@ static const char *set_cache_seconds(cmd_parms *cmd, void *dc, const char *arg)
     return NULL;
 }
 
+static int positive_arg(const char *arg, int *out)
+{
+    char *end;
+    long n = strtol(arg, &end, 10);
+    if (end == arg || *end || n < 1 || n > 86400) return 0;
+    *out = (int)n;
+    return 1;
+}
+
+/* IdtrustLoginThrottle Off | failures window lockout [max-lockout] */
+static const char *set_throttle(cmd_parms *cmd, void *dc, int argc, char *const argv[])
+{
+    it_server_conf *c = ap_get_module_config(cmd->server->module_config, &idtrust_module);
+    const char *usage = "IdtrustLoginThrottle takes Off, or failures (1 to 1000), window, "
+                        "lockout and optionally the longest lockout, in seconds (1 to 86400; "
+                        "the longest no shorter than the first)";
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    int failures;
+
+    if (err) return err;
+    if (argc == 1 && !strcasecmp(argv[0], "off")) {
+        c->throttle_failures = 0;
+        return NULL;
+    }
+    if (argc < 3 || argc > 4 || !positive_arg(argv[0], &failures) || failures > 1000 ||
+        !positive_arg(argv[1], &c->throttle_window) || !positive_arg(argv[2], &c->throttle_lockout))
+        return usage;
+    c->throttle_max = c->throttle_lockout > 900 ? c->throttle_lockout : 900;
+    if (argc == 4 &&
+        (!positive_arg(argv[3], &c->throttle_max) || c->throttle_max < c->throttle_lockout))
+        return usage;
+    c->throttle_failures = failures;
+    return NULL;
+}
+
 static const char *idtrust_secret(server_rec *s)
 {
     it_server_conf *c = ap_get_module_config(s->module_config, &idtrust_module);
@@ -83,12 +128,6 @@ static void idtrust_register_api(const char *const *prefixes,
                                  int (*render_error)(request_rec *r, const idt_error *e))
 {
     it_errors_register(prefixes, render_error);
-}
-
-static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
-{
-    it_errors_pre_config(pconf);
-    return OK;
 }
 
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
@@ -117,12 +156,28 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     }
     it_authn_set_ttl(
         apr_time_from_sec(main_conf->cache_seconds >= 0 ? main_conf->cache_seconds : 60));
+    if (main_conf->throttle_failures >= 0)
+        it_throttle_set(main_conf->throttle_failures, main_conf->throttle_window,
+                        main_conf->throttle_lockout, main_conf->throttle_max);
+    else
+        it_throttle_set(10, 60, 60, 900);
+    if ((err = it_store_post_config(pconf, ptemp, s))) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "IT00070: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return OK;
+}
+
+static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    it_errors_pre_config(pconf);
+    return it_store_pre_config(pconf) == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
 
 static void child_init(apr_pool_t *p, server_rec *s)
 {
     idt_db_child_init(p);
+    it_store_child_init(p, s);
     it_authn_child_init(p);
     it_budget_child_init(p, s);
     it_api_child_init(p, s);
@@ -151,6 +206,9 @@ static const command_rec commands[] = {
                   "file holding the passphrase that encrypts private keys at rest"),
     AP_INIT_TAKE1("IdtrustAuthCacheSeconds", set_cache_seconds, NULL, RSRC_CONF,
                   "seconds a successful password check is remembered (0: never)"),
+    AP_INIT_TAKE_ARGV("IdtrustLoginThrottle", set_throttle, NULL, RSRC_CONF,
+                      "Off, or failed logins, within seconds, that lock a user name and client "
+                      "address out for seconds [doubling up to seconds] (default 10 60 60 900)"),
     {NULL}};
 
 AP_DECLARE_MODULE(idtrust) = {

@@ -40,6 +40,7 @@ DefaultRuntimeDir $dir
 LoadModule mpm_event_module $mods/mod_mpm_event.so
 LoadModule authz_core_module $mods/mod_authz_core.so
 LoadModule dbd_module $mods/mod_dbd.so
+LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so
 LoadModule idtrust_module $top/modules/idtrust/.libs/mod_idtrust.so
 LoadModule idstore_module $top/modules/idstore/.libs/mod_idstore.so
 DBDriver pgsql
