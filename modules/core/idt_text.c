@@ -5,8 +5,7 @@
 #define PEM_PRIVATE_KEY "PRIVATE KEY-----"
 #define PEM_PGP_PRIVATE_KEY "PRIVATE KEY BLOCK-----"
 
-/* First occurrence of needle in hay[0..len), or NULL; hay may hold NUL bytes. */
-static const char *find_bytes(const char *hay, apr_size_t len, const char *needle)
+const char *idt_text_find(const char *hay, apr_size_t len, const char *needle)
 {
     apr_size_t n = strlen(needle);
     const char *end, *s;
@@ -24,8 +23,8 @@ static const char *find_bytes(const char *hay, apr_size_t len, const char *needl
 int idt_text_has_private_key(const char *text, apr_size_t len)
 {
     if (text == NULL) return 0;
-    return find_bytes(text, len, PEM_PRIVATE_KEY) != NULL ||
-           find_bytes(text, len, PEM_PGP_PRIVATE_KEY) != NULL;
+    return idt_text_find(text, len, PEM_PRIVATE_KEY) != NULL ||
+           idt_text_find(text, len, PEM_PGP_PRIVATE_KEY) != NULL;
 }
 
 idt_error *idt_text_private_key_error(apr_pool_t *p, const char *what)

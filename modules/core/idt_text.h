@@ -8,6 +8,9 @@
 
 #include "idt_error.h"
 
+/* First occurrence of needle in hay[0..len), or NULL; hay may hold NUL bytes. */
+const char *idt_text_find(const char *hay, apr_size_t len, const char *needle);
+
 /* 1 when text[0..len) holds private-key armour: "PRIVATE KEY-----" (the end of any PEM
  * private key line: PKCS#8, encrypted PKCS#8, RSA, EC, DSA, OpenSSH) or "PRIVATE KEY
  * BLOCK-----" (PGP). text may hold NUL bytes and need not be NUL-terminated. Bare

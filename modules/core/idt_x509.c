@@ -58,29 +58,13 @@ static int is_b64(unsigned char c)
            c == '/';
 }
 
-/* First occurrence of needle in hay[0..len), or NULL; hay may hold NUL bytes. */
-static const char *find_bytes(const char *hay, apr_size_t len, const char *needle)
-{
-    apr_size_t n = strlen(needle);
-    const char *end, *s;
-
-    if (n == 0 || len < n) return NULL;
-    end = hay + (len - n);
-    for (s = hay; s <= end; s++) {
-        s = memchr(s, needle[0], (apr_size_t)(end - s) + 1);
-        if (!s) return NULL;
-        if (memcmp(s, needle, n) == 0) return s;
-    }
-    return NULL;
-}
-
 static int count_bytes(const char *hay, apr_size_t len, const char *needle)
 {
     apr_size_t n = strlen(needle);
     const char *s = hay, *end = hay + len;
     int count = 0;
 
-    while ((s = find_bytes(s, (apr_size_t)(end - s), needle)) != NULL) {
+    while ((s = idt_text_find(s, (apr_size_t)(end - s), needle)) != NULL) {
         count++;
         s += n;
     }
@@ -473,12 +457,12 @@ idt_error *idt_cert_parse(apr_pool_t *p, const char *input, apr_size_t len, idt_
         s += strlen(PEM_CERT_BEGIN);
         len -= strlen(PEM_CERT_BEGIN);
         if (!ends_with(s, len, PEM_CERT_END)) {
-            if (!find_bytes(s, len, PEM_CERT_END))
+            if (!idt_text_find(s, len, PEM_CERT_END))
                 return decode_err(p, "the END CERTIFICATE line is missing");
             return decode_err(p, "there is text after the END CERTIFICATE line");
         }
         len -= strlen(PEM_CERT_END);
-        if (find_bytes(s, len, PEM_DASHES)) return decode_err(p, "the PEM block is malformed");
+        if (idt_text_find(s, len, PEM_DASHES)) return decode_err(p, "the PEM block is malformed");
     }
 
     der = b64_decode(p, s, len, certs == 1, &der_len, &why);

@@ -123,28 +123,21 @@ static idt_error *cert_marker(idt_req *q, const char *m, const char **us, const 
 idt_error *it_certificate_list(idt_req *q)
 {
     static const char *const allowed[] = {"limit", "marker", "expiring_within_days", NULL};
-    /* two statements rather than one with "$1 IS NULL OR ...": each keeps its index plan */
-    static const char *const first =
-        "SELECT c.id, c.subject, c.issuer, c.serial, c.sha256, c.source, "
-        "(extract(epoch FROM c.not_before) * 1000)::bigint, "
-        "(extract(epoch FROM c.not_after) * 1000)::bigint, c.not_after < now(), "
-        "(extract(epoch FROM c.not_after) * 1000000)::bigint, h.module, h.object_type, "
-        "h.object_id, h.object_path "
-        "FROM idtrust.certificate c LEFT JOIN LATERAL (SELECT * FROM idtrust.certificate_holder x "
-        "WHERE x.certificate_id = c.id LIMIT 1) h ON true "
-        "WHERE ($1::int IS NULL OR c.not_after < now() + make_interval(days => $1::int)) "
-        "ORDER BY c.not_after, c.id LIMIT $2::int";
-    static const char *const next =
-        "SELECT c.id, c.subject, c.issuer, c.serial, c.sha256, c.source, "
-        "(extract(epoch FROM c.not_before) * 1000)::bigint, "
-        "(extract(epoch FROM c.not_after) * 1000)::bigint, c.not_after < now(), "
-        "(extract(epoch FROM c.not_after) * 1000000)::bigint, h.module, h.object_type, "
-        "h.object_id, h.object_path "
-        "FROM idtrust.certificate c LEFT JOIN LATERAL (SELECT * FROM idtrust.certificate_holder x "
-        "WHERE x.certificate_id = c.id LIMIT 1) h ON true "
-        "WHERE ($1::int IS NULL OR c.not_after < now() + make_interval(days => $1::int)) "
-        "AND (c.not_after, c.id) > ('epoch'::timestamptz + $3::bigint * interval '1 microsecond', "
-        "$4::uuid) ORDER BY c.not_after, c.id LIMIT $2::int";
+    /* two statements rather than one with "$3 IS NULL OR ...": each keeps its index plan */
+#define CERT_PAGE_SELECT                                                                           \
+    "SELECT c.id, c.subject, c.issuer, c.serial, c.sha256, c.source, "                             \
+    "(extract(epoch FROM c.not_before) * 1000)::bigint, "                                          \
+    "(extract(epoch FROM c.not_after) * 1000)::bigint, c.not_after < now(), "                      \
+    "(extract(epoch FROM c.not_after) * 1000000)::bigint, h.module, h.object_type, "               \
+    "h.object_id, h.object_path "                                                                  \
+    "FROM idtrust.certificate c LEFT JOIN LATERAL (SELECT * FROM idtrust.certificate_holder x "    \
+    "WHERE x.certificate_id = c.id LIMIT 1) h ON true "                                            \
+    "WHERE ($1::int IS NULL OR c.not_after < now() + make_interval(days => $1::int)) "
+    static const char *const first = CERT_PAGE_SELECT "ORDER BY c.not_after, c.id LIMIT $2::int";
+    static const char *const next = CERT_PAGE_SELECT
+        "AND (c.not_after, c.id) > ('epoch'::timestamptz + $3::bigint * "
+        "interval '1 microsecond', $4::uuid) ORDER BY c.not_after, c.id LIMIT $2::int";
+#undef CERT_PAGE_SELECT
     apr_table_t *t;
     idt_page page;
     long days;
