@@ -45,8 +45,7 @@ idt_error *it_account_list(idt_req *q)
     idt_error *e;
     int i, n;
 
-    if ((e = idt_query_parse(q->r, allowed, &t)) || (e = idt_page_parse(q->p, t, &page)))
-        return e;
+    if ((e = idt_query_parse(q->r, allowed, &t)) || (e = idt_page_parse(q->p, t, &page))) return e;
     /* the marker is the last name of the page before */
     if (page.marker && !valid_name(page.marker))
         return idt_err(q->p, IDT_E_BAD_REQUEST, "marker is not one this API gave out");

@@ -157,18 +157,18 @@ typedef struct remembered {
 
 /* What the login store says before the check. */
 typedef struct login {
-    it_store_key tkey;  /* the throttle's (address, user) */
-    it_store_key ukey;  /* the success cache's user */
-    it_store_key pkey;  /* the user's check in flight */
-    it_store_key d;     /* digest of user and password */
-    int stored;         /* the keys are made and the store is usable */
-    int locked;         /* seconds the pair is locked out for */
-    int on_record;      /* the pair has failures on record */
-    int hit;            /* the success cache holds this login */
-    apr_time_t expires; /* and until when */
-    int leader;         /* checks the password; requests with the same credentials wait */
-    int follower;       /* another request is checking the same credentials */
-    apr_uint32_t gen;   /* it_store_generation before the store was asked */
+    it_store_key tkey;    /* the throttle's (address, user) */
+    it_store_key ukey;    /* the success cache's user */
+    it_store_key pkey;    /* the user's check in flight */
+    it_store_key d;       /* digest of user and password */
+    int stored;           /* the keys are made and the store is usable */
+    int locked;           /* seconds the pair is locked out for */
+    int on_record;        /* the pair has failures on record */
+    int hit;              /* the success cache holds this login */
+    apr_time_t expires;   /* and until when */
+    int leader;           /* checks the password; requests with the same credentials wait */
+    int follower;         /* another request is checking the same credentials */
+    apr_uint32_t gen;     /* it_store_generation before the store was asked */
     apr_uint32_t forgets; /* it_store_forgets before the account was read */
     it_role role;         /* of the account, once the login succeeded */
 } login;
