@@ -166,10 +166,12 @@ static idt_error *run(idt_req *q, const idt_route *rt)
     if (!e) e = render(q);
     if (write) {
         if (!e) e = idt_db_commit(q->db);
-        if (e)
+        if (e) {
             idt_db_rollback(q->db);
-        else
+        } else {
             idt_cache_invalidate(cache, scope ? scope : NULL);
+            if (q->committed) q->committed(q);
+        }
     } else if (!e && key && q->status == HTTP_OK && q->body) {
         idt_cache_put(cache, key, stamp, apr_pstrcat(q->p, q->content_type, "\n", q->body, NULL));
     }

@@ -36,6 +36,9 @@ struct idt_req {
     json_t *out;                          /* on success: the body (owned by p), NULL for 204 */
     const char *body;                     /* on success, instead of out: a body already rendered */
     const char *content_type;             /* of body (or of out when the API renders it itself) */
+    /* Set by a write route: runs once its transaction has committed, before the answer
+     * is sent (what must not happen earlier, such as forgetting a changed login) */
+    void (*committed)(idt_req *q);
 };
 
 /* What a module tells the runner about its API. */

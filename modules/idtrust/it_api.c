@@ -4,20 +4,27 @@
 
 #include "idt_httpd_iic.h"
 #include "idt_httpd_runner.h"
+#include "it_accounts.h"
 #include "it_lists.h"
 
 APLOG_USE_MODULE(idtrust);
 
-/* The schema the suite's own API needs (the certificate_holder view). */
-#define IT_SCHEMA_VERSION 5
-#define IT_SCHEMA_MIGRATION "005_inventory_view.sql"
+/* The schema the suite's own API needs (admin_account.role). */
+#define IT_SCHEMA_VERSION 6
+#define IT_SCHEMA_MIGRATION "006_roles.sql"
 
 static const idt_route routes[] = {
     {"GET", "/idtrust/v1/audit", it_audit_list, 0, IDT_NO_SCOPE},
     {"GET", "/idtrust/v1/certificates", it_certificate_list, 0, IDT_NO_SCOPE},
+    {"GET", "/idtrust/v1/accounts", it_account_list, 0, IDT_NO_SCOPE},
+    {"POST", "/idtrust/v1/accounts", it_account_create, 1, IDT_NO_SCOPE},
+    {"GET", "/idtrust/v1/accounts/{}", it_account_get, 0, IDT_NO_SCOPE},
+    {"PUT", "/idtrust/v1/accounts/{}", it_account_update, 1, IDT_NO_SCOPE},
+    {"DELETE", "/idtrust/v1/accounts/{}", it_account_delete, 0, IDT_NO_SCOPE},
     {NULL, NULL, NULL, 0, 0}};
 
-static const char *const prefixes[] = {"/idtrust/v1/audit", "/idtrust/v1/certificates", NULL};
+static const char *const prefixes[] = {"/idtrust/v1/audit", "/idtrust/v1/certificates",
+                                       "/idtrust/v1/accounts", NULL};
 
 /* No read cache: the audit trail changes with every write of every module. */
 static idt_api api = {"mod_idtrust",

@@ -51,6 +51,7 @@ void it_authn_forget(server_rec *s, apr_pool_t *p, const char *user)
 
     if (!user_key(user, &k) || it_store_lock(s)) return;
     it_store_remove(s, p, &k);
+    it_store_forgot(); /* and a check in flight does not remember what it read before */
     it_store_unlock();
     it_store_changed(); /* and every child forgets what it kept */
 }
@@ -87,8 +88,41 @@ static int is_utf8(const unsigned char *s)
     return 1;
 }
 
-/* The stored hash of user, or why there is none. */
-static authn_status lookup(request_rec *r, const char *user, const char **hash)
+it_role it_role_of(const char *name)
+{
+    if (!name) return IT_ROLE_NONE;
+    if (!strcmp(name, "admin")) return IT_ROLE_ADMIN;
+    if (!strcmp(name, "reader")) return IT_ROLE_READER;
+    return IT_ROLE_NONE;
+}
+
+const char *it_role_name(it_role role)
+{
+    return role == IT_ROLE_ADMIN ? "admin" : role == IT_ROLE_READER ? "reader" : NULL;
+}
+
+/* What the login of this request showed: the account and its role. */
+typedef struct it_login_seen {
+    const char *user;
+    it_role role;
+} it_login_seen;
+
+static void seen(request_rec *r, const char *user, it_role role)
+{
+    it_login_seen *s = apr_palloc(r->pool, sizeof(*s));
+    s->user = apr_pstrdup(r->pool, user);
+    s->role = role;
+    ap_set_module_config(r->request_config, &idtrust_module, s);
+}
+
+it_role it_authn_role(request_rec *r)
+{
+    const it_login_seen *s = ap_get_module_config(r->request_config, &idtrust_module);
+    return s && r->user && !strcmp(s->user, r->user) ? s->role : IT_ROLE_NONE;
+}
+
+/* The stored hash and role of user, or why there are none. */
+static authn_status lookup(request_rec *r, const char *user, const char **hash, it_role *role)
 {
     const char *params[1] = {user};
     idt_db *db;
@@ -99,8 +133,9 @@ static authn_status lookup(request_rec *r, const char *user, const char **hash)
     e = idt_httpd_db(r, &db);
     if (!e)
         e = idt_db_exec(
-            db, &res, "SELECT password_hash FROM idtrust.admin_account WHERE name = $1 AND enabled",
-            1, params);
+            db, &res,
+            "SELECT password_hash, role FROM idtrust.admin_account WHERE name = $1 AND enabled", 1,
+            params);
     if (e) {
         /* the error document renders this as 503 rather than 500 */
         if (e->kind == IDT_E_UNAVAILABLE) apr_table_setn(r->notes, IDT_NOTE_UNAVAILABLE, "1");
@@ -109,6 +144,7 @@ static authn_status lookup(request_rec *r, const char *user, const char **hash)
     }
     if (PQntuples(res) == 0) return AUTH_USER_NOT_FOUND;
     *hash = apr_pstrdup(r->pool, PQgetvalue(res, 0, 0));
+    *role = it_role_of(PQgetvalue(res, 0, 1));
     return AUTH_USER_FOUND;
 }
 
@@ -116,22 +152,25 @@ static authn_status lookup(request_rec *r, const char *user, const char **hash)
 typedef struct remembered {
     unsigned char d[IT_STORE_KEY_LEN];
     apr_time_t expires;
+    int role; /* it_role: the authz provider asks no database for a remembered login */
 } remembered;
 
 /* What the login store says before the check. */
 typedef struct login {
-    it_store_key tkey;  /* the throttle's (address, user) */
-    it_store_key ukey;  /* the success cache's user */
-    it_store_key pkey;  /* the user's check in flight */
-    it_store_key d;     /* digest of user and password */
-    int stored;         /* the keys are made and the store is usable */
-    int locked;         /* seconds the pair is locked out for */
-    int on_record;      /* the pair has failures on record */
-    int hit;            /* the success cache holds this login */
-    apr_time_t expires; /* and until when */
-    int leader;         /* checks the password; requests with the same credentials wait */
-    int follower;       /* another request is checking the same credentials */
-    apr_uint32_t gen;   /* it_store_generation before the store was asked */
+    it_store_key tkey;    /* the throttle's (address, user) */
+    it_store_key ukey;    /* the success cache's user */
+    it_store_key pkey;    /* the user's check in flight */
+    it_store_key d;       /* digest of user and password */
+    int stored;           /* the keys are made and the store is usable */
+    int locked;           /* seconds the pair is locked out for */
+    int on_record;        /* the pair has failures on record */
+    int hit;              /* the success cache holds this login */
+    apr_time_t expires;   /* and until when */
+    int leader;           /* checks the password; requests with the same credentials wait */
+    int follower;         /* another request is checking the same credentials */
+    apr_uint32_t gen;     /* it_store_generation before the store was asked */
+    apr_uint32_t forgets; /* it_store_forgets before the account was read */
+    it_role role;         /* of the account, once the login succeeded */
 } login;
 
 /* Each child also keeps what the store told it, per client address and user name, as
@@ -144,6 +183,7 @@ typedef struct local_entry {
     unsigned char d[IT_STORE_KEY_LEN];
     apr_time_t expires;
     apr_uint32_t gen;
+    it_role role;
 } local_entry;
 
 static apr_pool_t *local_pool;
@@ -171,7 +211,8 @@ static const char *local_key(request_rec *r, const char *user, apr_size_t *len)
     return k;
 }
 
-static int local_hit(request_rec *r, const char *user, const it_store_key *d, apr_uint32_t gen)
+static int local_hit(request_rec *r, const char *user, const it_store_key *d, apr_uint32_t gen,
+                     it_role *role)
 {
     apr_size_t len;
     const char *k = local_key(r, user, &len);
@@ -183,6 +224,7 @@ static int local_hit(request_rec *r, const char *user, const it_store_key *d, ap
     e = apr_hash_get(local, k, len);
     hit = e && e->gen == gen && e->expires > apr_time_now() &&
           !CRYPTO_memcmp(e->d, d->b, sizeof(e->d));
+    if (hit) *role = e->role;
     apr_thread_mutex_unlock(local_lock);
     return hit;
 }
@@ -207,6 +249,7 @@ static void local_put(request_rec *r, const char *user, const login *l)
     memcpy(e->d, l->d.b, sizeof(e->d));
     e->expires = l->expires;
     e->gen = l->gen;
+    e->role = l->role;
     apr_thread_mutex_unlock(local_lock);
 }
 
@@ -226,7 +269,10 @@ static int is_remembered(request_rec *r, login *l)
     remembered v;
     int same = it_store_get(r->server, r->pool, &l->ukey, &v, sizeof(v)) == sizeof(v) &&
                !CRYPTO_memcmp(v.d, l->d.b, sizeof(v.d));
-    if (same) l->expires = v.expires;
+    if (same) {
+        l->expires = v.expires;
+        l->role = (it_role)v.role;
+    }
     OPENSSL_cleanse(&v, sizeof(v));
     return same;
 }
@@ -273,15 +319,19 @@ static int wait_for_leader(request_rec *r, login *l)
     return hit;
 }
 
-/* After the check: a success is remembered, and the leader's marker goes. */
+/* After the check: a success is remembered (unless the account changed while it was
+ * checked: what was read may predate the change), and the leader's marker goes. */
 static void checked(request_rec *r, login *l, authn_status st)
 {
     int remember = st == AUTH_GRANTED && cache_ttl > 0;
     remembered v;
 
     if (!l->stored || !(remember || l->leader) || it_store_lock(r->server)) return;
+    if (remember && it_store_forgets() != l->forgets) remember = 0;
     if (remember) {
+        memset(&v, 0, sizeof(v));
         memcpy(v.d, l->d.b, sizeof(v.d));
+        v.role = l->role;
         v.expires = l->expires = apr_time_now() + cache_ttl;
         it_store_put(r->server, r->pool, &l->ukey, v.expires, &v, sizeof(v));
         OPENSSL_cleanse(&v, sizeof(v));
@@ -298,8 +348,10 @@ static authn_status check_password(request_rec *r, const char *user, const char 
 
     /* read before anything is asked: a change after this makes what we learn stale */
     l.gen = it_store_generation();
+    l.forgets = it_store_forgets();
     l.stored = it_store_ready() && password_digest(user, password, &l.d);
-    if (l.stored && cache_ttl > 0 && local_hit(r, user, &l.d, l.gen)) {
+    if (l.stored && cache_ttl > 0 && local_hit(r, user, &l.d, l.gen, &l.role)) {
+        seen(r, user, l.role);
         OPENSSL_cleanse(&l, sizeof(l));
         return AUTH_GRANTED;
     }
@@ -313,7 +365,7 @@ static authn_status check_password(request_rec *r, const char *user, const char 
     } else if (l.hit || (l.follower && wait_for_leader(r, &l))) {
         st = AUTH_GRANTED;
     } else {
-        st = lookup(r, user, &hash);
+        st = lookup(r, user, &hash, &l.role);
         if (st == AUTH_USER_FOUND)
             st = apr_password_validate(password, hash) == APR_SUCCESS ? AUTH_GRANTED : AUTH_DENIED;
         else if (st == AUTH_USER_NOT_FOUND)
@@ -323,6 +375,7 @@ static authn_status check_password(request_rec *r, const char *user, const char 
         if ((st == AUTH_DENIED || st == AUTH_USER_NOT_FOUND) && l.stored)
             it_throttle_failed(r, &l.tkey, user);
     }
+    if (st == AUTH_GRANTED) seen(r, user, l.role);
     if (st == AUTH_GRANTED && l.on_record) it_throttle_forget(r, &l.tkey);
     /* a pair that had failures on record goes through the store once more, now that
      * they are forgotten */

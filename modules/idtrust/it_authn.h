@@ -27,11 +27,23 @@
  *
  * Why not mod_authn_socache: it re-validates the value it caches with
  * apr_password_validate, so a bcrypt hash would cost a bcrypt check on every hit, and
- * it cannot forget an entry when a password changes. */
+ * it cannot forget an entry when a password changes.
+ *
+ * The success cache also holds the account's role, so the authz provider
+ * "idtrust-role" (it_authz.h) costs no database round trip for a remembered login. A
+ * forgotten login stays forgotten: a check that read the account before the change
+ * and finishes after it is not remembered (it_store_forgets). */
 #ifndef IT_AUTHN_H
 #define IT_AUTHN_H
 
 #include <httpd.h>
+
+/* The roles of idtrust.admin_account.role. */
+typedef enum { IT_ROLE_NONE = 0, IT_ROLE_ADMIN = 1, IT_ROLE_READER = 2 } it_role;
+
+/* "admin" / "reader" and back; IT_ROLE_NONE and NULL for anything else. */
+it_role it_role_of(const char *name);
+const char *it_role_name(it_role role);
 
 void it_authn_register(apr_pool_t *p);
 void it_authn_child_init(apr_pool_t *p);
@@ -40,5 +52,9 @@ void it_authn_set_ttl(apr_interval_time_t ttl);
 /* Forgets user's remembered login on this node at once (all child processes), e.g.
  * after its password changed or it was disabled. */
 void it_authn_forget(server_rec *s, apr_pool_t *p, const char *user);
+
+/* The role of r->user as this request's login through the provider showed it, or
+ * IT_ROLE_NONE when the provider did not authenticate r->user. */
+it_role it_authn_role(request_rec *r);
 
 #endif

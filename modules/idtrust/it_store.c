@@ -15,7 +15,7 @@
 APLOG_USE_MODULE(idtrust);
 
 #define MUTEX_TYPE "idtrust-logins"
-/* 1 MiB holds some 8,000 entries (a key of 32 bytes, a value of at most 40, and shmcb's
+/* 1 MiB holds some 8,000 entries (a key of 32 bytes, a value of at most 48, and shmcb's
  * index); when full, shmcb drops the oldest */
 #define STORE_BYTES 1048576
 
@@ -23,7 +23,7 @@ static const ap_socache_provider_t *provider;
 static ap_socache_instance_t *instance;
 static apr_global_mutex_t *mutex;
 static unsigned char salt[32];
-static apr_uint32_t *generation;
+static apr_uint32_t *generation; /* [0]: it_store_generation, [1]: it_store_forgets */
 
 apr_status_t it_store_pre_config(apr_pool_t *pconf)
 {
@@ -45,7 +45,7 @@ static apr_status_t destroy(void *data)
 
 const char *it_store_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
 {
-    static const struct ap_socache_hints hints = {IT_STORE_KEY_LEN, 40, apr_time_from_sec(30)};
+    static const struct ap_socache_hints hints = {IT_STORE_KEY_LEN, 48, apr_time_from_sec(30)};
     const char *err, *arg;
     apr_shm_t *shm;
     apr_status_t rv;
@@ -55,10 +55,11 @@ const char *it_store_post_config(apr_pool_t *pconf, apr_pool_t *ptemp, server_re
         return "logins need the socache provider shmcb: load mod_socache_shmcb "
                "(LoadModule socache_shmcb_module .../mod_socache_shmcb.so)";
     if (RAND_bytes(salt, sizeof(salt)) != 1) return "no random bytes for the login store's salt";
-    if (apr_shm_create(&shm, sizeof(*generation), NULL, pconf) != APR_SUCCESS)
+    if (apr_shm_create(&shm, 2 * sizeof(*generation), NULL, pconf) != APR_SUCCESS)
         return "login store: no shared memory for its generation counter";
     generation = apr_shm_baseaddr_get(shm);
-    apr_atomic_set32(generation, 0);
+    apr_atomic_set32(&generation[0], 0);
+    apr_atomic_set32(&generation[1], 0);
     rv = ap_global_mutex_create(&mutex, NULL, MUTEX_TYPE, NULL, s, pconf, 0);
     if (rv != APR_SUCCESS) return "could not create the mutex " MUTEX_TYPE;
     /* shmcb uses anonymous shared memory; the file name is its fallback only */
@@ -102,6 +103,16 @@ apr_uint32_t it_store_generation(void)
 void it_store_changed(void)
 {
     if (generation) apr_atomic_inc32(generation);
+}
+
+apr_uint32_t it_store_forgets(void)
+{
+    return generation ? apr_atomic_read32(&generation[1]) : 0;
+}
+
+void it_store_forgot(void)
+{
+    if (generation) apr_atomic_inc32(&generation[1]);
 }
 
 int it_store_digest(it_store_key *out, const char *tag, int n, const char *const *parts)

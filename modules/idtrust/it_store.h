@@ -42,6 +42,13 @@ int it_store_digest(it_store_key *out, const char *tag, int n, const char *const
 apr_uint32_t it_store_generation(void);
 void it_store_changed(void);
 
+/* A counter in shared memory bumped (with the lock held) whenever a remembered login is
+ * forgotten because its account changed. A check that read the account before the bump
+ * may have read it as it was before the change, so it must not be remembered: compare,
+ * with the lock held, what the counter read before the account was read. */
+apr_uint32_t it_store_forgets(void);
+void it_store_forgot(void);
+
 /* Lock before get/put/remove and unlock after; a failed lock returns non-zero and the
  * caller goes on without the store. */
 int it_store_lock(server_rec *s);

@@ -1,6 +1,7 @@
 /* mod_idtrust: what the idtrust modules share in one httpd: the secret that encrypts
- * private keys at rest, the authn provider for admin accounts, the health endpoints,
- * and the server-wide handler for httpd's own errors. */
+ * private keys at rest, the authn provider for admin accounts and the authz provider
+ * for their roles, the health endpoints, the server-wide handler for httpd's own
+ * errors, and the suite's own API (audit, certificates, accounts). */
 #include <stdlib.h>
 #include <apr_strings.h>
 #include <httpd.h>
@@ -14,6 +15,7 @@
 #include "idt_secret.h"
 #include "it_api.h"
 #include "it_authn.h"
+#include "it_authz.h"
 #include "it_errors.h"
 #include "it_budget.h"
 #include "it_health.h"
@@ -188,6 +190,7 @@ static void register_hooks(apr_pool_t *p)
     static const char *const after_dbd[] = {"mod_dbd.c", NULL};
 
     it_authn_register(p);
+    it_authz_register(p);
     APR_REGISTER_OPTIONAL_FN(idtrust_secret);
     APR_REGISTER_OPTIONAL_FN(idtrust_require_schema);
     APR_REGISTER_OPTIONAL_FN(idtrust_register_api);

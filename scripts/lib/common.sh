@@ -86,10 +86,11 @@ idt_admin() {
     export IDTRUST_ADMIN_PASSWORD
     idt_as_user psql "$conninfo" -v ON_ERROR_STOP=1 -q >/dev/null <<'SQL' || idt_die "could not set the admin account"
 \getenv pw IDTRUST_ADMIN_PASSWORD
-INSERT INTO idtrust.admin_account (name, password_hash)
-VALUES ('admin', crypt(:'pw', gen_salt('bf', 10)))
-ON CONFLICT (name) DO UPDATE SET password_hash = EXCLUDED.password_hash, enabled = true
-WHERE idtrust.admin_account.password_hash <> crypt(:'pw', idtrust.admin_account.password_hash);
+INSERT INTO idtrust.admin_account (name, password_hash, role)
+VALUES ('admin', crypt(:'pw', gen_salt('bf', 10)), 'admin')
+ON CONFLICT (name) DO UPDATE SET password_hash = EXCLUDED.password_hash, enabled = true, role = 'admin'
+WHERE idtrust.admin_account.password_hash <> crypt(:'pw', idtrust.admin_account.password_hash)
+   OR NOT idtrust.admin_account.enabled OR idtrust.admin_account.role <> 'admin';
 SQL
 }
 

@@ -68,10 +68,10 @@ CONF
 my ($stopped, $log) = start_httpd(qq{IdtrustSecretKeyFile "$ENV{IDTRUST_SECRET_FILE}"});
 ok t_cmp($stopped, 1, 'on an old schema, httpd stopped by itself');
 ok t_cmp($log, qr/Fatal error\.\.\. Apache is exiting/, 'because a child reported the schema as fatal');
-# the first module whose check runs says it: mod_idtrust (schema 5) or mod_idstore (4)
-ok t_cmp($log, qr/schema is at version 1 but mod_(idtrust needs 5|idstore needs 4)/,
+# the first module whose check runs says it: mod_idtrust (schema 6) or mod_idstore (4)
+ok t_cmp($log, qr/schema is at version 1 but mod_(idtrust needs 6|idstore needs 4)/,
     'the log says what is wrong');
-ok t_cmp($log, qr{needs [45] \(schema/00[45]_[a-z_]+\.sql\): apply the pending migrations with scripts/migrate},
+ok t_cmp($log, qr{needs [46] \(schema/00[46]_[a-z_]+\.sql\): apply the pending migrations with scripts/migrate},
     'and which migrations to apply');
 
 ($stopped, $log) = start_httpd('');
