@@ -24,6 +24,9 @@ typedef struct it_dbd_svr_cfg {
     void *group; /* the pool: one per distinct setting, shared by the vhosts that have it */
 } it_dbd_svr_cfg;
 
+/* mod_dbd's name for a DBDriver not set (its create_dbd_config). */
+#define IT_DBD_UNSET "[DBDriver unset]"
+
 /* Modules whose read cache keeps a LISTEN connection from each process's pool. */
 static const char *const listening_modules[] = {"mod_idstore.c", NULL};
 
@@ -103,7 +106,7 @@ static int per_process(apr_pool_t *p, server_rec *s, module *dbd, int threads, i
         if (!cfg) return -1;
         if (!svr->group) {
             /* DBDPersist Off: a connection per use, as many as there are threads */
-            if (!cfg->persist && cfg->name && strcmp(cfg->name, "[DBDriver unset]")) {
+            if (!cfg->persist && cfg->name && strcmp(cfg->name, IT_DBD_UNSET)) {
                 total += threads + listen;
                 ++*pools;
             }
@@ -117,6 +120,19 @@ static int per_process(apr_pool_t *p, server_rec *s, module *dbd, int threads, i
         if (*nmax < 0 || cfg->nmax < *nmax) *nmax = cfg->nmax;
     }
     return total;
+}
+
+int it_budget_dbd_settings(server_rec *vs, server_rec *main, const char **driver,
+                           const char **params)
+{
+    module *dbd = ap_find_linked_module("mod_dbd.c");
+    const dbd_cfg_t *cfg =
+        dbd ? check_cfg(ap_get_module_config(vs->module_config, dbd), vs, main) : NULL;
+
+    if (!cfg) return 0;
+    *driver = cfg->name && *cfg->name && strcmp(cfg->name, IT_DBD_UNSET) ? cfg->name : NULL;
+    *params = cfg->params && *cfg->params ? cfg->params : NULL;
+    return 1;
 }
 
 /* max_connections and the slots ordinary roles may not use; 0 when unreachable. */

@@ -16,4 +16,12 @@
 
 void it_budget_child_init(apr_pool_t *p, server_rec *s);
 
+/* mod_dbd's settings for server vs (main: the main server), read through the same mirror
+ * of mod_dbd's server config as the budget: 1 with *driver (DBDriver) and *params
+ * (DBDParams), each NULL when unset; 0 when mod_dbd is not loaded or its configuration is
+ * not laid out as in httpd 2.4 (nothing can be said then). Valid once the virtual hosts'
+ * configurations are merged (check_config and later). */
+int it_budget_dbd_settings(server_rec *vs, server_rec *main, const char **driver,
+                           const char **params);
+
 #endif

@@ -3,6 +3,7 @@
  * for their roles, the health endpoints, the server-wide handler for httpd's own
  * errors, and the suite's own API (audit, certificates, accounts). */
 #include <stdlib.h>
+#include <apr_file_info.h>
 #include <apr_strings.h>
 #include <httpd.h>
 #include <http_config.h>
@@ -170,6 +171,57 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     return OK;
 }
 
+/* What would let httpd start a server that cannot work is refused here, in `apache2 -t`
+ * too, with a sentence that says what to add: without DBDriver every request and every
+ * child's change listener would fail ("repository unreachable") for as long as it runs;
+ * a secret key file that is missing or refused would fail only at start. */
+static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    it_server_conf *c = ap_get_module_config(s->module_config, &idtrust_module);
+    const char *err = idt_httpd_db_init(), *driver, *params, *secret;
+    apr_finfo_t fi;
+    idt_error *e;
+    int rv = OK;
+
+    if (err) {
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "IT00001: %s", err);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    for (server_rec *vs = s; vs; vs = vs->next) {
+        if (!it_budget_dbd_settings(vs, s, &driver, &params)) break; /* IT00043 at start */
+        if (vs == s && (!driver || !params)) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         "IT00004: mod_idtrust needs DBDriver pgsql and DBDParams: add them to "
+                         "the server config, e.g. DBDriver pgsql and DBDParams "
+                         "\"host=/var/run/postgresql dbname=idtrust connect_timeout=2\" "
+                         "(docs/operations.md)");
+            rv = HTTP_INTERNAL_SERVER_ERROR;
+            break;
+        }
+        if (driver && strcmp(driver, "pgsql")) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, vs,
+                         "IT00004: DBDriver %s: mod_idtrust needs DBDriver pgsql (its queries "
+                         "are PostgreSQL's); set DBDriver pgsql (docs/operations.md)",
+                         driver);
+            rv = HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    /* GLOBAL_ONLY: the virtual hosts have the main server's */
+    if (c->secret_file) {
+        if (APR_STATUS_IS_ENOENT(apr_stat(&fi, c->secret_file, APR_FINFO_TYPE, ptemp))) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s,
+                         "IT00002: IdtrustSecretKeyFile %s: no such file; make one with: "
+                         "(umask 077; openssl rand -base64 48 > %s)",
+                         c->secret_file, c->secret_file);
+            rv = HTTP_INTERNAL_SERVER_ERROR;
+        } else if ((e = idt_secret_load(ptemp, c->secret_file, &secret))) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "IT00002: IdtrustSecretKeyFile: %s", e->msg);
+            rv = HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return rv;
+}
+
 static int pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
 {
     it_errors_pre_config(pconf);
@@ -195,6 +247,7 @@ static void register_hooks(apr_pool_t *p)
     APR_REGISTER_OPTIONAL_FN(idtrust_require_schema);
     APR_REGISTER_OPTIONAL_FN(idtrust_register_api);
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(it_health_handler, NULL, NULL, APR_HOOK_MIDDLE);

@@ -6,7 +6,8 @@ IDT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 IDT_USER=${IDT_USER:-idtrust}
 IDT_PACKAGES="apache2 apache2-dev libaprutil1-dbd-pgsql libpq-dev postgresql postgresql-contrib
  libjansson-dev libxml2-dev libssl-dev libcurl4-openssl-dev libcjose-dev libapache2-mod-perl2
- libwww-perl libjson-perl autoconf automake libtool pkg-config make gcc openssl curl"
+ libwww-perl libjson-perl autoconf automake libtool pkg-config make gcc openssl curl
+ libxml2-utils opensaml-schemas xmltooling-schemas"
 
 idt_say() { printf '%s\n' "$*" >&2; }
 idt_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -14,9 +15,16 @@ idt_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 idt_is_root() { [ "$(id -u)" = 0 ]; }
 
 # Runs a command as the unprivileged service user when we are root (initdb, postgres
-# and Apache::Test refuse to run as root), else as ourselves.
+# and Apache::Test refuse to run as root), else as ourselves. From /, when the service
+# user may not enter the working directory (e.g. /root): psql, pg_ctl and make would each
+# warn that they cannot change into it. Give such commands absolute paths.
 idt_as_user() {
-    if idt_is_root; then runuser -u "$IDT_USER" -- "$@"; else "$@"; fi
+    if ! idt_is_root; then "$@"; return; fi
+    if runuser -u "$IDT_USER" -- test -x . 2>/dev/null; then
+        runuser -u "$IDT_USER" -- "$@"
+    else
+        (cd / && runuser -u "$IDT_USER" -- "$@")
+    fi
 }
 
 idt_packages() {
@@ -50,11 +58,21 @@ idt_build() {
     )
 }
 
+# Copies the tree at $1 as it is now, committed or not, minus var/ and build products,
+# into the directory $2.
+idt_copy_tree() {
+    (cd "$1" && { git ls-files -co --exclude-standard 2>/dev/null || find . -type f -not -path './var/*'; } |
+        grep -v '^var/' | tar -cf - -T -) | tar -xf - -C "$2"
+}
+
 idt_pg_bin() { ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1; }
 
 # Starts (creating on first use) a private cluster under $1 on a Unix socket in $1/run.
+# $2: fsync on or off (default off: a throwaway cluster, as for tests and benchmarks;
+# scripts/run keeps its data and passes on).
 idt_pg_start() {
-    local var=$1 bin
+    local var=$1 fsync=${2:-off} bin
+    case $fsync in on|off) ;; *) idt_die "idt_pg_start: fsync is on or off, not $fsync" ;; esac
     bin=$(idt_pg_bin)
     mkdir -p "$var/run" "$var/log"
     idt_is_root && chown "$IDT_USER:" "$var" "$var/run" "$var/log"
@@ -63,7 +81,7 @@ idt_pg_start() {
             idt_die "initdb failed"
     fi
     idt_as_user "$bin/pg_ctl" -D "$var/pg" -l "$var/log/postgresql.log" -w -t 30 \
-        -o "-c listen_addresses='' -k $var/run -c fsync=off" start >/dev/null ||
+        -o "-c listen_addresses='' -k $var/run -c fsync=$fsync" start >/dev/null ||
         idt_die "PostgreSQL did not start (see $var/log/postgresql.log)"
     idt_as_user "$bin/psql" -h "$var/run" -d postgres -Atqc \
         "SELECT 1 FROM pg_database WHERE datname = 'idtrust'" | grep -q 1 ||
@@ -208,8 +226,10 @@ idt_httpd_conf() {
         echo "    SSLCertificateFile \"$var/tls/server.crt\""
         echo "    SSLCertificateKeyFile \"$var/tls/server.key\""
         echo "</VirtualHost>"
+        echo "# the operator's own settings, last so that they override the ones above"
+        echo "IncludeOptional \"$var/conf.d/*.conf\""
     } > "$var/httpd.conf"
-    mkdir -p "$var/htdocs"
+    mkdir -p "$var/htdocs" "$var/conf.d"
 }
 
 # Waits until $1 answers (any HTTP status), up to 30 s.

@@ -1,5 +1,7 @@
 # httpd refuses to start when the repository's schema is older than mod_idstore needs,
 # and its log says which migration to apply; likewise without IdtrustSecretKeyFile.
+# Without DBDriver, or with a secret key file that does not exist, even `apache2 -t`
+# fails, with a sentence that says what to add.
 use strict;
 use warnings FATAL => 'all';
 use Apache::Test;
@@ -10,7 +12,7 @@ use File::Temp ();
 use lib 't/lib';
 use IdtTest;
 
-plan tests => 7, need { 'IDTRUST_PG_SOCKET set by scripts/test' => defined $ENV{IDTRUST_PG_SOCKET} };
+plan tests => 15, need { 'IDTRUST_PG_SOCKET set by scripts/test' => defined $ENV{IDTRUST_PG_SOCKET} };
 
 my $cfg = Apache::Test::config();
 my $top = "$cfg->{vars}{serverroot}/..";
@@ -22,13 +24,14 @@ for my $m (qw(000_schema_version.sql 001_core.sql)) {
         or die "migration $m failed\n";
 }
 
-# Runs httpd in the foreground with a minimal configuration plus $extra; returns
-# (stopped by itself?, error log text).
-sub start_httpd {
-    my ($extra) = @_;
+# Writes a minimal configuration plus $extra (with DBDriver and DBDParams unless
+# $no_dbd) into a fresh directory; returns the directory.
+sub write_conf {
+    my ($extra, $no_dbd) = @_;
     my $port = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)->sockport;
     my $dir = File::Temp::tempdir(CLEANUP => 1);
     my $mods = '/usr/lib/apache2/modules';
+    my $dbd = $no_dbd ? '' : qq{DBDriver pgsql\nDBDParams "$conninfo"};
     open(my $fh, '>', "$dir/httpd.conf") or die;
     print $fh <<"CONF";
 ServerName 127.0.0.1
@@ -43,11 +46,24 @@ LoadModule dbd_module $mods/mod_dbd.so
 LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so
 LoadModule idtrust_module $top/modules/idtrust/.libs/mod_idtrust.so
 LoadModule idstore_module $top/modules/idstore/.libs/mod_idstore.so
-DBDriver pgsql
-DBDParams "$conninfo"
+$dbd
 $extra
 CONF
     close $fh;
+    return $dir;
+}
+
+# apache2 -t on a minimal configuration plus $extra: (exit status, what it printed).
+sub configtest {
+    my $dir = write_conf(@_);
+    my $out = `/usr/sbin/apache2 -t -f $dir/httpd.conf 2>&1`;
+    return ($? >> 8, $out);
+}
+
+# Runs httpd in the foreground with a minimal configuration plus $extra; returns
+# (stopped by itself?, error log text).
+sub start_httpd {
+    my $dir = write_conf(@_);
     # httpd exits by itself; the alarm only keeps a regression from hanging the suite
     my $pid = fork // die;
     if (!$pid) { exec('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-DFOREGROUND') or exit 127 }
@@ -78,5 +94,29 @@ ok t_cmp($log, qr{needs [46] \(schema/00[46]_[a-z_]+\.sql\): apply the pending m
 ok t_cmp($stopped, 1, 'without IdtrustSecretKeyFile, httpd does not start');
 ok t_cmp($log, qr/IS00003: mod_idstore needs IdtrustSecretKeyFile/, 'and the log says why');
 ok t_cmp($log !~ /resuming normal operations/, 1, 'it never served');
+
+# the configuration test: modules loaded without DBDriver and DBDParams
+my $secret = qq{IdtrustSecretKeyFile "$ENV{IDTRUST_SECRET_FILE}"};
+my ($rc, $out) = configtest($secret, 'no DBDriver');
+ok t_cmp($rc != 0, 1, 'without DBDriver, apache2 -t fails');
+ok t_cmp($out, qr/IT00004: mod_idtrust needs DBDriver pgsql and DBDParams: add them to the server config/,
+    'and says what to add');
+($rc, $out) = configtest("DBDriver pgsql\n$secret", 'no DBDriver');
+ok t_cmp($rc != 0 && $out =~ /IT00004: mod_idtrust needs DBDriver pgsql and DBDParams/, 1,
+    'DBDriver without DBDParams is refused as well');
+
+# a secret key file that does not exist: the sentence's command makes one that works
+my $keydir = File::Temp::tempdir(CLEANUP => 1);
+my $key = "$keydir/secret.key";
+($rc, $out) = configtest(qq{IdtrustSecretKeyFile "$key"});
+ok t_cmp($rc != 0, 1, 'with a missing secret key file, apache2 -t fails');
+my ($make) = $out =~ /IT00002: IdtrustSecretKeyFile \Q$key\E: no such file; make one with: (.+)$/m;
+ok t_cmp($make, "(umask 077; openssl rand -base64 48 > $key)", 'and says how to make one');
+system('sh', '-c', $make) == 0 or die "could not run: $make\n";
+($rc, $out) = configtest(qq{IdtrustSecretKeyFile "$key"});
+ok t_cmp($rc, 0, 'with the file made as told, apache2 -t passes');
+ok t_cmp($out, qr/Syntax OK/, 'and says so');
+($rc, $out) = configtest($secret);
+ok t_cmp("$rc $out", qr/^0 .*Syntax OK/s, 'the configuration of the tests above passes apache2 -t');
 
 system('dropdb', '-h', $ENV{IDTRUST_PG_SOCKET}, $db);

@@ -72,16 +72,30 @@ sub openssl_cert {
         ? ('-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256')
         : ('-newkey', 'rsa:2048');
     if ($o{expired}) {
-        system('openssl', 'req', '-new', @key, '-nodes', '-keyout', "$dir/k.pem",
-            '-subj', "/CN=$o{cn}", '-out', "$dir/r.pem") == 0 or die "openssl req";
+        _openssl($dir, 'req', '-new', @key, '-nodes', '-keyout', "$dir/k.pem",
+            '-subj', "/CN=$o{cn}", '-out', "$dir/r.pem");
         return _expired($dir, $o{cn});
     }
-    system('openssl', 'req', '-x509', @key, '-nodes', '-days', $o{days}, '-subj', "/CN=$o{cn}",
-        '-keyout', "$dir/k.pem", '-out', "$dir/c.pem") == 0 or die "openssl req -x509";
+    _openssl($dir, 'req', '-x509', @key, '-nodes', '-days', $o{days}, '-subj', "/CN=$o{cn}",
+        '-keyout', "$dir/k.pem", '-out', "$dir/c.pem");
     local $/;
     open(my $fh, '<', "$dir/c.pem") or die;
     my $pem = <$fh>;
     return wantarray ? ($pem, "$dir/k.pem") : $pem;
+}
+
+# Runs openssl with its stderr (key generation progress, "-----") in a file of $dir,
+# shown only when it fails.
+sub _openssl {
+    my ($dir, @args) = @_;
+    open(my $saved, '>&', \*STDERR) or die;
+    open(STDERR, '>', "$dir/openssl.err") or die;
+    my $rc = system('openssl', @args);
+    open(STDERR, '>&', $saved) or die;
+    return if $rc == 0;
+    open(my $e, '<', "$dir/openssl.err");
+    local $/;
+    die "openssl @args[0 .. 1] failed: " . (<$e> // '') . "\n";
 }
 
 # An expired certificate: self-signed by openssl ca with dates in the past.
