@@ -97,24 +97,8 @@ ok t_cmp(scalar(() = $log =~ /IT00042: the database connection pools hold at mos
 # Runs httpd with a small configuration of its own until the warning is logged.
 sub start_httpd {
     my ($extra) = @_;
-    my $port = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)->sockport;
-    my $dir = File::Temp::tempdir(CLEANUP => 1);
-    my $mods = '/usr/lib/apache2/modules';
-    open(my $fh, '>', "$dir/httpd.conf") or die;
-    print $fh <<"CONF";
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile $dir/httpd.pid
-ErrorLog $dir/error_log
+    my $dir = small_httpd_conf(<<"CONF");
 LogLevel info
-Mutex file:$dir default
-DefaultRuntimeDir $dir
-LoadModule mpm_event_module $mods/mod_mpm_event.so
-LoadModule authz_core_module $mods/mod_authz_core.so
-LoadModule dbd_module $mods/mod_dbd.so
-LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so
-LoadModule idtrust_module $top/modules/idtrust/.libs/mod_idtrust.so
-LoadModule idstore_module $top/modules/idstore/.libs/mod_idstore.so
 IdtrustSecretKeyFile "$ENV{IDTRUST_SECRET_FILE}"
 DBDriver pgsql
 DBDParams "$ENV{IDTRUST_DB} application_name=idtrust-budget-test"
@@ -127,7 +111,6 @@ MinSpareThreads 25
 MaxSpareThreads 100
 $extra
 CONF
-    close $fh;
     my $pid = fork // die;
     if (!$pid) { exec('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-DFOREGROUND') or exit 127 }
     # the event MPM forks its StartServers children at once: when the first check is in the

@@ -28,29 +28,8 @@ for my $m (qw(000_schema_version.sql 001_core.sql)) {
 # $no_dbd) into a fresh directory; returns the directory.
 sub write_conf {
     my ($extra, $no_dbd) = @_;
-    my $port = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)->sockport;
-    my $dir = File::Temp::tempdir(CLEANUP => 1);
-    my $mods = '/usr/lib/apache2/modules';
     my $dbd = $no_dbd ? '' : qq{DBDriver pgsql\nDBDParams "$conninfo"};
-    open(my $fh, '>', "$dir/httpd.conf") or die;
-    print $fh <<"CONF";
-ServerName 127.0.0.1
-Listen 127.0.0.1:$port
-PidFile $dir/httpd.pid
-ErrorLog $dir/error_log
-Mutex file:$dir default
-DefaultRuntimeDir $dir
-LoadModule mpm_event_module $mods/mod_mpm_event.so
-LoadModule authz_core_module $mods/mod_authz_core.so
-LoadModule dbd_module $mods/mod_dbd.so
-LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so
-LoadModule idtrust_module $top/modules/idtrust/.libs/mod_idtrust.so
-LoadModule idstore_module $top/modules/idstore/.libs/mod_idstore.so
-$dbd
-$extra
-CONF
-    close $fh;
-    return $dir;
+    return small_httpd_conf("$dbd\n$extra");
 }
 
 # apache2 -t on a minimal configuration plus $extra: (exit status, what it printed).

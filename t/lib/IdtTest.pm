@@ -294,3 +294,38 @@ sub openssl_in {
 }
 
 1;
+
+# ---- a small httpd of a test's own (t/core/schema_check.t, db_budget.t) ----
+push @EXPORT, qw(small_httpd_conf);
+
+# Writes httpd.conf into a fresh directory (returned): a server on a free loopback port
+# with the event MPM, mod_authz_core, mod_dbd, mod_socache_shmcb and the built idtrust
+# modules, its logs and runtime files in that directory, then $extra.
+sub small_httpd_conf {
+    my ($extra) = @_;
+    require IO::Socket::INET;
+    my $top = Apache::Test::vars('serverroot') . '/..';
+    my $port = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)->sockport;
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    my $mods = '/usr/lib/apache2/modules';
+    open(my $fh, '>', "$dir/httpd.conf") or die "$dir/httpd.conf: $!";
+    print $fh <<"CONF";
+ServerName 127.0.0.1
+Listen 127.0.0.1:$port
+PidFile $dir/httpd.pid
+ErrorLog $dir/error_log
+Mutex file:$dir default
+DefaultRuntimeDir $dir
+LoadModule mpm_event_module $mods/mod_mpm_event.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+LoadModule dbd_module $mods/mod_dbd.so
+LoadModule socache_shmcb_module $mods/mod_socache_shmcb.so
+LoadModule idtrust_module $top/modules/idtrust/.libs/mod_idtrust.so
+LoadModule idstore_module $top/modules/idstore/.libs/mod_idstore.so
+$extra
+CONF
+    close $fh;
+    return $dir;
+}
+
+1;
