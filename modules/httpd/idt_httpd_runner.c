@@ -164,12 +164,13 @@ static idt_error *run(idt_req *q, const idt_route *rt)
     if (write && (e = idt_db_begin(q->db))) return e;
     e = rt->fn(q);
     if (!e) e = render(q);
+    if (!e && q->body && !q->content_type) q->content_type = JSON_TYPE;
     if (write) {
         if (!e) e = idt_db_commit(q->db);
         if (e) {
             idt_db_rollback(q->db);
         } else {
-            idt_cache_invalidate(cache, scope ? scope : NULL);
+            idt_cache_invalidate(cache, scope);
             if (q->committed) q->committed(q);
         }
     } else if (!e && key && q->status == HTTP_OK && q->body) {

@@ -158,7 +158,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     it_authn_set_ttl(
-        apr_time_from_sec(main_conf->cache_seconds >= 0 ? main_conf->cache_seconds : 60));
+        apr_time_from_sec(main_conf->cache_seconds >= 0 ? main_conf->cache_seconds : 10));
     if (main_conf->throttle_failures >= 0)
         it_throttle_set(main_conf->throttle_failures, main_conf->throttle_window,
                         main_conf->throttle_lockout, main_conf->throttle_max);
@@ -261,7 +261,7 @@ static const command_rec commands[] = {
     AP_INIT_TAKE1("IdtrustSecretKeyFile", set_secret_file, NULL, RSRC_CONF,
                   "file holding the passphrase that encrypts private keys at rest"),
     AP_INIT_TAKE1("IdtrustAuthCacheSeconds", set_cache_seconds, NULL, RSRC_CONF,
-                  "seconds a successful password check is remembered (0: never)"),
+                  "seconds a successful password check is remembered (default 10; 0: never)"),
     AP_INIT_TAKE_ARGV("IdtrustLoginThrottle", set_throttle, NULL, RSRC_CONF,
                       "Off, or failed logins, within seconds, that lock a user name and client "
                       "address out for seconds [doubling up to seconds] (default 10 60 60 900)"),
