@@ -82,8 +82,45 @@ static idt_error *private_key_walk(apr_pool_t *p, const json_t *j, const char *k
     return NULL;
 }
 
+char *idt_json_strip_trailing_commas(apr_pool_t *p, const char *buf, apr_size_t len)
+{
+    char *out = apr_pstrmemdup(p, buf, len);
+    /* the last significant character outside strings, and where the last comma was
+     * when it followed a value (so "[,]" and "[1,,]" stay malformed) */
+    char prev = 0;
+    apr_size_t comma = 0;
+    int strippable = 0, in_str = 0;
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        char c = out[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = 0;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+        if ((c == ']' || c == '}') && prev == ',' && strippable) out[comma] = ' ';
+        if (c == ',') {
+            strippable = prev && prev != ',' && prev != '[' && prev != '{' && prev != ':';
+            comma = i;
+        }
+        if (c == '"') in_str = 1;
+        prev = c;
+    }
+    return out;
+}
+
 idt_error *idt_json_parse_object(apr_pool_t *p, const char *buf, apr_size_t len, int max_depth,
                                  json_t **out)
+{
+    return idt_json_parse_object_opts(p, buf, len, max_depth, 0, out);
+}
+
+idt_error *idt_json_parse_object_opts(apr_pool_t *p, const char *buf, apr_size_t len,
+                                      int max_depth, int opts, json_t **out)
 {
     json_error_t jerr;
     json_t *j;
@@ -95,6 +132,7 @@ idt_error *idt_json_parse_object(apr_pool_t *p, const char *buf, apr_size_t len,
                        "the request body is empty; a JSON object is expected");
     if (idt_json_depth(buf, len) > max_depth)
         return idt_err(p, IDT_E_BAD_REQUEST, "JSON nesting is deeper than %d levels", max_depth);
+    if (opts & IDT_JSON_TRAILING_COMMAS) buf = idt_json_strip_trailing_commas(p, buf, len);
     j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!j) {
         /* jansson appends up to 20 bytes of the input ("near '...'"): they may be a secret,

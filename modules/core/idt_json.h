@@ -18,6 +18,20 @@ json_t *idt_json_own(apr_pool_t *p, json_t *j);
 idt_error *idt_json_parse_object(apr_pool_t *p, const char *buf, apr_size_t len, int max_depth,
                                  json_t **out);
 
+/* Options of idt_json_parse_object_opts. */
+/* A comma before a closing ] or } (outside strings, white space between allowed) is
+ * read as white space: the OWSM examples print "dn": [ "wls1", ]. Only for the APIs
+ * whose documentation says so; positions in error messages stay those of the input. */
+#define IDT_JSON_TRAILING_COMMAS 0x1
+
+/* idt_json_parse_object with options (IDT_JSON_*). */
+idt_error *idt_json_parse_object_opts(apr_pool_t *p, const char *buf, apr_size_t len,
+                                      int max_depth, int opts, json_t **out);
+
+/* A copy of buf[0..len) in p (NUL-terminated) where every comma that is followed,
+ * after white space only, by ] or } outside a string is a space; one linear pass. */
+char *idt_json_strip_trailing_commas(apr_pool_t *p, const char *buf, apr_size_t len);
+
 /* Nesting depth of the JSON text (brackets outside strings), without parsing it. */
 int idt_json_depth(const char *buf, apr_size_t len);
 

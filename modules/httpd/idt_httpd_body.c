@@ -88,6 +88,11 @@ idt_error *idt_httpd_read_body(request_rec *r, const char **buf, apr_size_t *len
 
 idt_error *idt_httpd_read_json(request_rec *r, json_t **out)
 {
+    return idt_httpd_read_json_opts(r, 0, out);
+}
+
+idt_error *idt_httpd_read_json_opts(request_rec *r, int opts, json_t **out)
+{
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
     const char *buf;
     apr_size_t len;
@@ -98,5 +103,5 @@ idt_error *idt_httpd_read_json(request_rec *r, json_t **out)
         (ct[16] && ct[16] != ';' && ct[16] != ' '))
         return idt_err(r->pool, IDT_E_MEDIA_TYPE, "Content-Type must be application/json");
     if ((e = idt_httpd_read_body(r, &buf, &len))) return e;
-    return idt_json_parse_object(r->pool, buf, len, IDT_JSON_MAX_DEPTH, out);
+    return idt_json_parse_object_opts(r->pool, buf, len, IDT_JSON_MAX_DEPTH, opts, out);
 }

@@ -21,4 +21,7 @@ idt_error *idt_httpd_read_body(request_rec *r, const char **buf, apr_size_t *len
  * application/json (any parameters, any case), then idt_json_parse_object. */
 idt_error *idt_httpd_read_json(request_rec *r, json_t **out);
 
+/* idt_httpd_read_json with idt_json_parse_object_opts options (IDT_JSON_*). */
+idt_error *idt_httpd_read_json_opts(request_rec *r, int opts, json_t **out);
+
 #endif

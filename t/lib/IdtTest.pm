@@ -328,4 +328,44 @@ CONF
     return $dir;
 }
 
+# ---- mod_trustdoc (t/trustdoc/) ----
+push @EXPORT, qw(td_error_ok td_counts td_reset);
+
+# One test (a subtest): res is an OWSM error: status, JSON Content-Type, exactly
+# {STATUS: Failed, ERROR_CODE: TD.<status>, ERROR_MSG, REQUEST_ID}, ERROR_MSG matching
+# msg_re when given. Returns the decoded body.
+sub td_error_ok {
+    my ($res, $status, $name, $msg_re) = @_;
+    my $j = json_of($res);
+    Test::More::subtest($name => sub {
+        Test::More::plan(tests => 6);
+        Test::More::is($res->code, $status, "status $status")
+            or Test::More::diag($res->as_string);
+        Test::More::like($res->header('Content-Type') // '', qr{\Aapplication/json\b}i,
+            'Content-Type is application/json');
+        Test::More::is_deeply([sort keys %{ ref $j eq 'HASH' ? $j : {} }],
+            [qw(ERROR_CODE ERROR_MSG REQUEST_ID STATUS)], 'exactly the envelope members');
+        Test::More::is($j && $j->{STATUS}, 'Failed', 'STATUS Failed');
+        Test::More::is($j && $j->{ERROR_CODE}, "TD.$status", "ERROR_CODE TD.$status");
+        Test::More::like($j && defined $j->{ERROR_MSG} && !ref $j->{ERROR_MSG} ? $j->{ERROR_MSG} : '',
+            $msg_re // qr/\S/, 'ERROR_MSG says why');
+    });
+    return $j;
+}
+
+# Row counts of the trust tables and the audit trail, as one string to compare.
+sub td_counts {
+    return psql('SELECT (SELECT count(*) FROM idtrust.trust_document) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.trust_issuer) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.trust_issuer_dn) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.audit)');
+}
+
+# Removes the named documents (the seed's names are fixed) and the domain context's issuers.
+sub td_reset {
+    my @names = @_;
+    psql("DELETE FROM idtrust.trust_issuer WHERE document_name = 'oracle-default'");
+    psql("DELETE FROM idtrust.trust_document WHERE name = '$_'") for @names;
+}
+
 1;

@@ -97,6 +97,30 @@ int main(void)
     j = parse(p, "{\"a\":\"-----BEGIN CERTIFICATE-----\",\"b\":\"private key\"}", &e);
     ok(j && !e, "certificates and the words pass");
 
+    /* trailing commas, as the OWSM examples print them: only with the option */
+    s = "{\"a\": [ \"wls1\", ], \"b\": {\"c\": 1,\n},}";
+    j = NULL;
+    e = idt_json_parse_object(p, s, strlen(s), 32, &j);
+    ok(!j && e && e->kind == IDT_E_BAD_REQUEST, "without the option a trailing comma is malformed");
+    e = idt_json_parse_object_opts(p, s, strlen(s), 32, IDT_JSON_TRAILING_COMMAS, &j);
+    ok(!e && j, "with IDT_JSON_TRAILING_COMMAS it parses");
+    s = j ? idt_json_dump(p, j, JSON_COMPACT) : NULL;
+    is_str(s, "{\"a\":[\"wls1\"],\"b\":{\"c\":1}}", "and the commas are gone, nothing else");
+    s = idt_json_strip_trailing_commas(p, "{\"a\":\",]\",\"b\":\"\\\",}\",}", 23);
+    is_str(s, "{\"a\":\",]\",\"b\":\"\\\",}\" }", "commas inside strings (escaped quotes too) stay");
+    s = idt_json_strip_trailing_commas(p, "[,] [1,,] {,} {\"a\":,}", 22);
+    is_str(s, "[,] [1,,] {,} {\"a\":,}", "a comma after no value is left for the parser to refuse");
+    s = "{\"a\": [1,,]}";
+    e = idt_json_parse_object_opts(p, s, strlen(s), 32, IDT_JSON_TRAILING_COMMAS, &j);
+    ok(e && e->kind == IDT_E_BAD_REQUEST, "a double comma is still malformed");
+    s = "{\"a\": [1,\n   2 3]}";
+    e = idt_json_parse_object_opts(p, s, strlen(s), 32, IDT_JSON_TRAILING_COMMAS, &j);
+    ok(e && strstr(e->msg, "line 2, column"), "errors keep the input's line and column (%s)",
+       e ? e->msg : "");
+    s = "{\"a\":1,\"a\":2,}";
+    e = idt_json_parse_object_opts(p, s, strlen(s), 32, IDT_JSON_TRAILING_COMMAS, &j);
+    ok(e && strstr(e->msg, "duplicate"), "duplicate keys are still refused (%s)", e ? e->msg : "");
+
     apr_pool_destroy(p);
     apr_terminate();
     return done_testing();
