@@ -12,6 +12,7 @@
 
 #include <httpd.h>
 #include <http_config.h>
+#include <http_request.h>
 #include <jansson.h>
 
 #include "idt_audit.h"
@@ -88,6 +89,36 @@ int idt_api_map_to_storage(const idt_api *api, request_rec *r);
  * handler: renders httpd's error when it is `error_handler`. DECLINED otherwise. */
 int idt_api_handle(const idt_api *api, request_rec *r, const char *handler,
                    const char *error_handler);
+
+/* Defines the hooks every API module has, each handing its request to the runner with
+ * api (child_init after mod_dbd's; translate_name, map_to_storage, handler), and
+ * idt_api_register_hooks() that registers them; call it from the module's
+ * register_hooks, which adds its own post_config (it knows its directives). */
+#define IDT_API_HOOKS(api, handler_name, error_handler_name)                                       \
+    static void idt_api_hook_child_init(apr_pool_t *p, server_rec *s)                              \
+    {                                                                                              \
+        idt_api_child_init(&(api), p, s);                                                          \
+    }                                                                                              \
+    static int idt_api_hook_translate(request_rec *r)                                              \
+    {                                                                                              \
+        return idt_api_translate(&(api), r);                                                       \
+    }                                                                                              \
+    static int idt_api_hook_map_to_storage(request_rec *r)                                         \
+    {                                                                                              \
+        return idt_api_map_to_storage(&(api), r);                                                  \
+    }                                                                                              \
+    static int idt_api_hook_handler(request_rec *r)                                                \
+    {                                                                                              \
+        return idt_api_handle(&(api), r, handler_name, error_handler_name);                        \
+    }                                                                                              \
+    static void idt_api_register_hooks(void)                                                       \
+    {                                                                                              \
+        static const char *const after_dbd[] = {"mod_dbd.c", NULL};                                \
+        ap_hook_child_init(idt_api_hook_child_init, after_dbd, NULL, APR_HOOK_MIDDLE);             \
+        ap_hook_translate_name(idt_api_hook_translate, NULL, NULL, APR_HOOK_FIRST);                \
+        ap_hook_map_to_storage(idt_api_hook_map_to_storage, NULL, NULL, APR_HOOK_FIRST);           \
+        ap_hook_handler(idt_api_hook_handler, NULL, NULL, APR_HOOK_MIDDLE);                        \
+    }
 
 /* Logs e once and renders it through api's envelope. */
 int idt_api_error(const idt_api *api, request_rec *r, const idt_error *e);

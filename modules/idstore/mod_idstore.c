@@ -130,36 +130,14 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     return OK;
 }
 
-static void child_init(apr_pool_t *p, server_rec *s)
-{
-    idt_api_child_init(&api, p, s);
-}
-
-static int translate(request_rec *r)
-{
-    return idt_api_translate(&api, r);
-}
-
-static int map_to_storage(request_rec *r)
-{
-    return idt_api_map_to_storage(&api, r);
-}
-
-static int handler(request_rec *r)
-{
-    return idt_api_handle(&api, r, "idstore", "idstore-error");
-}
+IDT_API_HOOKS(api, "idstore", "idstore-error")
 
 static void register_hooks(apr_pool_t *p)
 {
-    static const char *const after_dbd[] = {"mod_dbd.c", NULL};
     static const char *const after_idtrust[] = {"mod_idtrust.c", NULL};
 
     ap_hook_post_config(post_config, after_idtrust, NULL, APR_HOOK_MIDDLE);
-    ap_hook_child_init(child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
-    ap_hook_translate_name(translate, NULL, NULL, APR_HOOK_FIRST);
-    ap_hook_map_to_storage(map_to_storage, NULL, NULL, APR_HOOK_FIRST);
-    ap_hook_handler(handler, NULL, NULL, APR_HOOK_MIDDLE);
+    idt_api_register_hooks();
 }
 
 static const command_rec commands[] = {
