@@ -17,8 +17,8 @@
 module AP_MODULE_DECLARE_DATA trustdoc_module;
 
 /* The schema this build of the module needs. */
-#define TD_SCHEMA_VERSION 8
-#define TD_SCHEMA_MIGRATION "008_trustdoc.sql"
+#define TD_SCHEMA_VERSION 9
+#define TD_SCHEMA_MIGRATION "009_token_rules.sql"
 
 /* Triggers on the trust tables NOTIFY this channel, the document name as payload. */
 #define TD_CHANNEL "idtrust_trustdoc"

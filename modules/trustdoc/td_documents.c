@@ -8,6 +8,7 @@
 #include "idt_text.h"
 #include "td_envelope.h"
 #include "td_issuers.h"
+#include "td_tokens.h"
 #include "td_routes.h"
 
 idt_error *td_document_name_check(apr_pool_t *p, const char *name)
@@ -101,7 +102,7 @@ idt_error *td_document_get(idt_req *q)
 {
     static const char *const allowed[] = {"documentName", NULL};
     const char *params[1];
-    const char *name, *text, *issuers;
+    const char *name, *text, *issuers, *rules;
     apr_table_t *t;
     PGresult *r;
     idt_error *e;
@@ -131,11 +132,11 @@ idt_error *td_document_get(idt_req *q)
     if (PQntuples(r) == 0)
         return idt_err(q->p, IDT_E_NOT_FOUND, "Token Issuer Trust document named \"%s\" not found",
                        name);
-    if ((e = td_issuers_text(q, name, &issuers))) return e;
+    if ((e = td_issuers_text(q, name, &issuers)) || (e = td_tokens_text(q, name, &rules))) return e;
     td_succeeded(q, apr_pstrcat(q->p, text, "\nDetails of the document matching your request:\n",
                                 summary(q->p, r, 0),
                                 "\nList of trusted issuers for this type:", issuers,
-                                "\nList of Token Attribute Rules\tNone", NULL));
+                                "\nList of Token Attribute Rules", rules, NULL));
     return NULL;
 }
 

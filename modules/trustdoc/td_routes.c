@@ -2,6 +2,7 @@
 
 #include "td_documents.h"
 #include "td_issuers.h"
+#include "td_tokens.h"
 
 /* The seed prints /idaas/webservice/... for most methods and /idaas/platform/... for
  * its GET examples: both serve every method. The {} of a path is the document name,
@@ -16,7 +17,11 @@
         {"DELETE", P "/trust/issuers", td_issuers_delete, 0, IDT_NO_SCOPE},         \
         {"POST", P "/trust/issuers/{}", td_issuers_add, 1, 0},                      \
         {"GET", P "/trust/issuers/{}", td_issuers_get, 0, 0},                       \
-        {"DELETE", P "/trust/issuers/{}", td_issuers_delete, 0, 0}
+        {"DELETE", P "/trust/issuers/{}", td_issuers_delete, 0, 0},                 \
+        {"POST", P "/trust/token", td_tokens_add, 1, IDT_NO_SCOPE},                 \
+        {"GET", P "/trust/token", td_tokens_get, 0, IDT_NO_SCOPE},                  \
+        {"POST", P "/trust/token/{}", td_tokens_add, 1, 0},                         \
+        {"GET", P "/trust/token/{}", td_tokens_get, 0, 0}
 
 const idt_route td_routes[] = {ROUTES("/idaas/webservice/admin/v1"),
                                ROUTES("/idaas/platform/admin/v1"),

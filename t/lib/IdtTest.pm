@@ -358,13 +358,16 @@ sub td_counts {
     return psql('SELECT (SELECT count(*) FROM idtrust.trust_document) || \' \' || '
         . '(SELECT count(*) FROM idtrust.trust_issuer) || \' \' || '
         . '(SELECT count(*) FROM idtrust.trust_issuer_dn) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.trust_token_rule) || \' \' || '
         . '(SELECT count(*) FROM idtrust.audit)');
 }
 
-# Removes the named documents (the seed's names are fixed) and the domain context's issuers.
+# Removes the named documents (the seed's names are fixed) and the domain context's issuers
+# and token attribute rules.
 sub td_reset {
     my @names = @_;
     psql("DELETE FROM idtrust.trust_issuer WHERE document_name = 'oracle-default'");
+    psql("DELETE FROM idtrust.trust_token_rule WHERE document_name = 'oracle-default'");
     psql("DELETE FROM idtrust.trust_document WHERE name = '$_'") for @names;
 }
 
