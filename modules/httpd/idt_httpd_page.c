@@ -1,5 +1,8 @@
 #include "idt_httpd_page.h"
 
+#include <apr_lib.h>
+#include <apr_strings.h>
+
 #include "idt_httpd_query.h"
 
 idt_error *idt_page_parse(apr_pool_t *p, apr_table_t *query, idt_page *page)
@@ -10,8 +13,50 @@ idt_error *idt_page_parse(apr_pool_t *p, apr_table_t *query, idt_page *page)
     return e;
 }
 
+const char *idt_page_fetch(apr_pool_t *p, const idt_page *page)
+{
+    return apr_ltoa(p, page->limit + 1);
+}
+
+idt_error *idt_page_time_marker(apr_pool_t *p, const idt_page *page, const char **us,
+                                const char **id)
+{
+    const char *m = page->marker, *dot = m ? strchr(m, '.') : NULL, *c;
+    int ok = dot && dot > m && dot - m <= 18 && strlen(dot + 1) == 36;
+
+    *us = *id = NULL;
+    if (!m) return NULL;
+    for (c = m; ok && c < dot; c++)
+        ok = apr_isdigit(*c);
+    /* the id part is a uuid in its canonical form, so PostgreSQL never fails on its cast */
+    for (c = dot ? dot + 1 : ""; ok && *c; c++) {
+        apr_size_t at = (apr_size_t)(c - (dot + 1));
+        ok = (at == 8 || at == 13 || at == 18 || at == 23) ? *c == '-' : apr_isxdigit(*c);
+    }
+    if (!ok) return idt_err(p, IDT_E_BAD_REQUEST, "marker is not one this API gave out");
+    *us = apr_pstrmemdup(p, m, dot - m);
+    *id = dot + 1;
+    return NULL;
+}
+
 json_t *idt_page_info(int count, const char *next)
 {
     return json_pack("{s:o, s:i}", "next_marker", next ? json_string(next) : json_null(),
                      "current_count", count);
+}
+
+json_t *idt_page_reply(idt_req *q, const char *member, const PGresult *r, const idt_page *page,
+                       int key_col, int time_col, int *rows)
+{
+    int got = PQntuples(r), n = got > page->limit ? (int)page->limit : got;
+    const char *next = NULL;
+    json_t *list = json_array();
+
+    if (got > n)
+        next = time_col < 0 ? PQgetvalue(r, n - 1, key_col)
+                            : apr_pstrcat(q->p, PQgetvalue(r, n - 1, time_col), ".",
+                                          PQgetvalue(r, n - 1, key_col), NULL);
+    idt_reply(q, 200, json_pack("{s:o, s:o}", member, list, "page_info", idt_page_info(n, next)));
+    *rows = n;
+    return list;
 }

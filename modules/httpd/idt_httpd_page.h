@@ -1,12 +1,15 @@
 /* Pages of the suite's own lists, the Identity Center's way: ?limit=&marker= in,
- * "page_info": {"next_marker", "current_count"} out. A marker is opaque to clients. */
+ * "page_info": {"next_marker", "current_count"} out. A marker is opaque to clients: it
+ * names the last row of the page before (keyset pages, never an offset). */
 #ifndef IDT_HTTPD_PAGE_H
 #define IDT_HTTPD_PAGE_H
 
 #include <apr_tables.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "idt_error.h"
+#include "idt_httpd_runner.h"
 
 #define IDT_PAGE_DEFAULT 100
 #define IDT_PAGE_MAX 1000
@@ -19,7 +22,24 @@ typedef struct idt_page {
 /* limit and marker from parsed query parameters; IDT_E_BAD_REQUEST naming a bad one. */
 idt_error *idt_page_parse(apr_pool_t *p, apr_table_t *query, idt_page *page);
 
+/* The LIMIT to read with: one row more than the page, which tells whether a next page
+ * exists. */
+const char *idt_page_fetch(apr_pool_t *p, const idt_page *page);
+
+/* A marker of the form "<microseconds since 1970>.<uuid>" (pages ordered by a time and
+ * an id), split into *us and *id; both NULL without a marker. IDT_E_BAD_REQUEST for a
+ * marker of any other form. */
+idt_error *idt_page_time_marker(apr_pool_t *p, const idt_page *page, const char **us,
+                                const char **id);
+
 /* {"next_marker": next or null on the last page, "current_count": count}. */
 json_t *idt_page_info(int count, const char *next);
+
+/* Replies 200 {member: [], "page_info": ...} for r, read with idt_page_fetch's LIMIT,
+ * and returns the list to append the page's *rows rows to. The next marker is column
+ * key_col of the page's last row, prefixed by column time_col and a dot unless time_col
+ * is negative. */
+json_t *idt_page_reply(idt_req *q, const char *member, const PGresult *r, const idt_page *page,
+                       int key_col, int time_col, int *rows);
 
 #endif

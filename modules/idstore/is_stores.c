@@ -46,25 +46,10 @@ idt_error *is_store_list(idt_req *q)
     int i, n;
 
     if ((e = idt_query_parse(q->r, allowed, &t)) || (e = idt_page_parse(q->p, t, &page))) return e;
-    if (page.marker) {
-        const char *dot = strchr(page.marker, '.'), *c;
-        int ok = dot && dot > page.marker && dot - page.marker <= 18 && is_uuid(dot + 1);
-        for (c = page.marker; ok && c < dot; c++)
-            ok = apr_isdigit(*c);
-        if (!ok) return idt_err(q->p, IDT_E_BAD_REQUEST, "marker is not one this API gave out");
-        params[1] = apr_pstrmemdup(q->p, page.marker, dot - page.marker);
-        params[2] = dot + 1;
-    }
-    params[0] = apr_ltoa(q->p, page.limit + 1); /* one more tells whether a next page exists */
+    if ((e = idt_page_time_marker(q->p, &page, &params[1], &params[2]))) return e;
+    params[0] = idt_page_fetch(q->p, &page);
     if ((e = idt_db_exec(q->db, &r, sql, 3, params))) return e;
-    n = PQntuples(r) > page.limit ? (int)page.limit : PQntuples(r);
-    list = json_array();
-    idt_reply(q, 200,
-              json_pack("{s:o, s:o}", "identity_stores", list, "page_info",
-                        idt_page_info(n, PQntuples(r) > n
-                                             ? apr_pstrcat(q->p, PQgetvalue(r, n - 1, 3), ".",
-                                                           PQgetvalue(r, n - 1, 0), NULL)
-                                             : NULL)));
+    list = idt_page_reply(q, "identity_stores", r, &page, 0, 3, &n);
     for (i = 0; i < n; i++)
         if ((e = idt_append(q, list,
                             json_pack("{s:s, s:s, s:I}", "identity_store_id", PQgetvalue(r, i, 0),

@@ -40,7 +40,7 @@ idt_error *it_account_list(idt_req *q)
     apr_table_t *t;
     idt_page page;
     const char *params[2];
-    json_t *list, *body;
+    json_t *list;
     PGresult *r;
     idt_error *e;
     int i, n;
@@ -50,17 +50,13 @@ idt_error *it_account_list(idt_req *q)
     if (page.marker && !valid_name(page.marker))
         return idt_err(q->p, IDT_E_BAD_REQUEST, "marker is not one this API gave out");
     params[0] = page.marker;
-    params[1] = apr_ltoa(q->p, page.limit + 1); /* one more tells whether a next page exists */
+    params[1] = idt_page_fetch(q->p, &page);
     e = idt_db_exec(q->db, &r,
                     "SELECT " COLUMNS " FROM idtrust.admin_account "
                     "WHERE $1::text IS NULL OR name > $1 ORDER BY name LIMIT $2::int",
                     2, params);
     if (e) return e;
-    n = PQntuples(r) > page.limit ? (int)page.limit : PQntuples(r);
-    list = json_array();
-    body = json_pack("{s:o, s:o}", "accounts", list, "page_info",
-                     idt_page_info(n, PQntuples(r) > n ? PQgetvalue(r, n - 1, 0) : NULL));
-    idt_reply(q, 200, body);
+    list = idt_page_reply(q, "accounts", r, &page, 0, -1, &n);
     for (i = 0; i < n; i++)
         if ((e = idt_append(q, list, view(r, i)))) return e;
     return NULL;

@@ -54,7 +54,7 @@ idt_error *it_audit_list(idt_req *q)
     apr_table_t *t;
     idt_page page;
     const char *since, *params[6];
-    json_t *list, *body;
+    json_t *list;
     PGresult *r;
     idt_error *e;
     int i, n;
@@ -69,7 +69,7 @@ idt_error *it_audit_list(idt_req *q)
     params[2] = since && !digits(since) ? since : NULL;
     params[3] = apr_table_get(t, "action");
     params[4] = apr_table_get(t, "actor");
-    params[5] = apr_ltoa(q->p, page.limit + 1); /* one more tells whether a next page exists */
+    params[5] = idt_page_fetch(q->p, &page);
     e = idt_db_exec(q->db, &r,
                     "SELECT id, floor(extract(epoch FROM at) * 1000)::bigint, actor, client_ip, "
                     "request_id, action, object_type, object_id, detail "
@@ -81,11 +81,7 @@ idt_error *it_audit_list(idt_req *q)
                     "ORDER BY id DESC LIMIT $6::int",
                     6, params);
     if (e) return e;
-    n = PQntuples(r) > page.limit ? (int)page.limit : PQntuples(r);
-    list = json_array();
-    body = json_pack("{s:o, s:o}", "audit", list, "page_info",
-                     idt_page_info(n, PQntuples(r) > n ? PQgetvalue(r, n - 1, 0) : NULL));
-    idt_reply(q, 200, body);
+    list = idt_page_reply(q, "audit", r, &page, 0, -1, &n);
     for (i = 0; i < n; i++) {
         const char *detail = idt_db_value(r, i, 8);
         json_t *d = detail ? json_loads(detail, 0, NULL) : json_null();
@@ -100,23 +96,6 @@ idt_error *it_audit_list(idt_req *q)
                                       d ? d : json_null()))))
             return e;
     }
-    return NULL;
-}
-
-/* A certificates marker: the last row's not_after in microseconds since 1970, a dot,
- * its id. */
-static idt_error *cert_marker(idt_req *q, const char *m, const char **us, const char **id)
-{
-    const char *dot = m ? strchr(m, '.') : NULL;
-    *us = *id = NULL;
-    if (!m) return NULL;
-    if (!dot || dot - m > 18 || !digits(apr_pstrmemdup(q->p, m, dot - m)) || strlen(dot + 1) != 36)
-        return idt_err(q->p, IDT_E_BAD_REQUEST, "marker is not one this API gave out");
-    *us = apr_pstrmemdup(q->p, m, dot - m);
-    *id = dot + 1;
-    for (m = *id; *m; m++)
-        if (!apr_isxdigit(*m) && *m != '-')
-            return idt_err(q->p, IDT_E_BAD_REQUEST, "marker is not one this API gave out");
     return NULL;
 }
 
@@ -142,27 +121,20 @@ idt_error *it_certificate_list(idt_req *q)
     idt_page page;
     long days;
     const char *params[4];
-    json_t *list, *body;
+    json_t *list;
     PGresult *r;
     idt_error *e;
     int i, n;
 
     if ((e = idt_query_parse(q->r, allowed, &t)) || (e = idt_page_parse(q->p, t, &page)) ||
         (e = idt_query_int(q->p, t, "expiring_within_days", 0, 36500, -1, &days)) ||
-        (e = cert_marker(q, page.marker, &params[2], &params[3])))
+        (e = idt_page_time_marker(q->p, &page, &params[2], &params[3])))
         return e;
     params[0] = days >= 0 ? apr_ltoa(q->p, days) : NULL;
-    params[1] = apr_ltoa(q->p, page.limit + 1);
+    params[1] = idt_page_fetch(q->p, &page);
     e = idt_db_exec(q->db, &r, page.marker ? next : first, page.marker ? 4 : 2, params);
     if (e) return e;
-    n = PQntuples(r) > page.limit ? (int)page.limit : PQntuples(r);
-    list = json_array();
-    body = json_pack("{s:o, s:o}", "certificates", list, "page_info",
-                     idt_page_info(n, PQntuples(r) > n
-                                          ? apr_pstrcat(q->p, PQgetvalue(r, n - 1, 9), ".",
-                                                        PQgetvalue(r, n - 1, 0), NULL)
-                                          : NULL));
-    idt_reply(q, 200, body);
+    list = idt_page_reply(q, "certificates", r, &page, 0, 9, &n);
     for (i = 0; i < n; i++)
         if ((e = idt_append(
                  q, list,

@@ -49,7 +49,8 @@ idt_error *td_document_check(idt_req *q, const char *name, int lock)
 static idt_error *display_name_check(apr_pool_t *p, const char *s)
 {
     const unsigned char *c;
-    if (strlen(s) > 255) return idt_err(p, IDT_E_BAD_REQUEST, "displayName is longer than 255 bytes");
+    if (strlen(s) > 255)
+        return idt_err(p, IDT_E_BAD_REQUEST, "displayName is longer than 255 bytes");
     for (c = (const unsigned char *)s; *c; c++)
         if (*c < 0x20 || *c == 0x7f)
             return idt_err(p, IDT_E_BAD_REQUEST, "displayName must not contain control characters");
@@ -58,20 +59,28 @@ static idt_error *display_name_check(apr_pool_t *p, const char *s)
     return NULL;
 }
 
-static const char *const name_params[] = {"documentName", "displayName", NULL};
+/* documentName (checked) and displayName (NULL when absent) of the query, as POST and
+ * DELETE take them. */
+static idt_error *name_params(idt_req *q, const char **name, const char **display)
+{
+    static const char *const allowed[] = {"documentName", "displayName", NULL};
+    apr_table_t *t;
+    idt_error *e = idt_query_parse(q->r, allowed, &t);
+
+    if (e) return e;
+    *name = apr_table_get(t, "documentName");
+    *display = apr_table_get(t, "displayName");
+    return td_document_name_check(q->p, *name);
+}
 
 idt_error *td_document_create(idt_req *q)
 {
     const char *params[2];
     const char *name, *display;
-    apr_table_t *t;
     PGresult *r;
     idt_error *e;
 
-    if ((e = idt_query_parse(q->r, name_params, &t))) return e;
-    name = apr_table_get(t, "documentName");
-    display = apr_table_get(t, "displayName");
-    if ((e = td_document_name_check(q->p, name))) return e;
+    if ((e = name_params(q, &name, &display))) return e;
     if (!display) display = name;
     if ((e = display_name_check(q->p, display))) return e;
     params[0] = name;
@@ -87,7 +96,8 @@ idt_error *td_document_create(idt_req *q)
     if ((e = idt_audit(q->db, &q->who, "trust_document.create", "trust_document", name,
                        json_pack("{s:s}", "display_name", display))))
         return e;
-    td_succeeded(q, apr_psprintf(q->p, "New Token Issuer Trust document named \"%s\" created.", name));
+    td_succeeded(q,
+                 apr_psprintf(q->p, "New Token Issuer Trust document named \"%s\" created.", name));
     return NULL;
 }
 
@@ -134,9 +144,8 @@ idt_error *td_document_get(idt_req *q)
                        name);
     if ((e = td_issuers_text(q, name, &issuers)) || (e = td_tokens_text(q, name, &rules))) return e;
     td_succeeded(q, apr_pstrcat(q->p, text, "\nDetails of the document matching your request:\n",
-                                summary(q->p, r, 0),
-                                "\nList of trusted issuers for this type:", issuers,
-                                "\nList of Token Attribute Rules", rules, NULL));
+                                summary(q->p, r, 0), "\nList of trusted issuers for this type:",
+                                issuers, "\nList of Token Attribute Rules", rules, NULL));
     return NULL;
 }
 
@@ -144,14 +153,10 @@ idt_error *td_document_delete(idt_req *q)
 {
     const char *params[1];
     const char *name, *display;
-    apr_table_t *t;
     PGresult *r;
     idt_error *e;
 
-    if ((e = idt_query_parse(q->r, name_params, &t))) return e;
-    name = apr_table_get(t, "documentName");
-    display = apr_table_get(t, "displayName");
-    if ((e = td_document_name_check(q->p, name))) return e;
+    if ((e = name_params(q, &name, &display))) return e;
     if (!display)
         return idt_err(q->p, IDT_E_BAD_REQUEST,
                        "displayName is required: it must repeat the document's display name");
@@ -175,8 +180,9 @@ idt_error *td_document_delete(idt_req *q)
     if ((e = idt_audit(q->db, &q->who, "trust_document.delete", "trust_document", name,
                        json_pack("{s:s}", "display_name", display))))
         return e;
-    td_succeeded(q, apr_psprintf(q->p,
-                                 "Token Issuer Trust document named \"%s\" deleted from the repository.",
-                                 name));
+    td_succeeded(
+        q,
+        apr_psprintf(q->p, "Token Issuer Trust document named \"%s\" deleted from the repository.",
+                     name));
     return NULL;
 }

@@ -7,7 +7,7 @@ use Apache::Test qw(-withtestmore);
 use lib 't/lib';
 use IdtTest;
 
-plan tests => 39;
+plan tests => 40;
 
 my ($user) = admin_auth();
 new_store() for 1 .. 4;  # enough rows for two pages of three
@@ -100,5 +100,7 @@ my $p1 = json_of(api(GET => '/idtrust/v1/certificates?limit=1'));
 my $p2 = json_of(api(GET => "/idtrust/v1/certificates?limit=1&marker=$p1->{page_info}{next_marker}"));
 ok $p2->{certificates}[0]{certificate_id} ne $p1->{certificates}[0]{certificate_id}
     && $p2->{certificates}[0]{not_after} >= $p1->{certificates}[0]{not_after}, 'the second page follows the first';
+iic_error_ok(api(GET => '/idtrust/v1/certificates?marker=1.' . ('-' x 36)), 400, 'IIC.400',
+    'a marker whose id part is not a uuid: 400, not a failed cast', qr/marker/);
 iic_error_ok(api(GET => '/idtrust/v1/certificates?expiring_within_days=-1'), 400, 'IIC.400',
     'a negative window', qr/expiring_within_days/);
