@@ -86,6 +86,13 @@ idt_error *idt_httpd_read_body(request_rec *r, const char **buf, apr_size_t *len
     return NULL;
 }
 
+/* Whether Content-Type ct is type (any case), with or without parameters. */
+static int type_is(const char *ct, const char *type)
+{
+    apr_size_t n = strlen(type);
+    return ct && !strncasecmp(ct, type, n) && (!ct[n] || ct[n] == ';' || ct[n] == ' ');
+}
+
 idt_error *idt_httpd_read_json(request_rec *r, json_t **out)
 {
     return idt_httpd_read_json_opts(r, 0, out);
@@ -99,9 +106,10 @@ idt_error *idt_httpd_read_json_opts(request_rec *r, int opts, json_t **out)
     idt_error *e;
 
     *out = NULL;
-    if (!ct || strncasecmp(ct, "application/json", 16) ||
-        (ct[16] && ct[16] != ';' && ct[16] != ' '))
+    if (!type_is(ct, "application/json") &&
+        !((opts & IDT_BODY_CURL_FORM_TYPE) && type_is(ct, "application/x-www-form-urlencoded")))
         return idt_err(r->pool, IDT_E_MEDIA_TYPE, "Content-Type must be application/json");
     if ((e = idt_httpd_read_body(r, &buf, &len))) return e;
-    return idt_json_parse_object_opts(r->pool, buf, len, IDT_JSON_MAX_DEPTH, opts, out);
+    return idt_json_parse_object_opts(r->pool, buf, len, IDT_JSON_MAX_DEPTH,
+                                      opts & ~IDT_BODY_CURL_FORM_TYPE, out);
 }

@@ -21,7 +21,13 @@ idt_error *idt_httpd_read_body(request_rec *r, const char **buf, apr_size_t *len
  * application/json (any parameters, any case), then idt_json_parse_object. */
 idt_error *idt_httpd_read_json(request_rec *r, json_t **out);
 
-/* idt_httpd_read_json with idt_json_parse_object_opts options (IDT_JSON_*). */
+/* An option of idt_httpd_read_json_opts: also take a JSON body sent as
+ * application/x-www-form-urlencoded, the type curl gives --data without -H, for the APIs
+ * whose documented curl examples send JSON that way. */
+#define IDT_BODY_CURL_FORM_TYPE 0x100
+
+/* idt_httpd_read_json with idt_json_parse_object_opts options (IDT_JSON_*) and
+ * IDT_BODY_CURL_FORM_TYPE. */
 idt_error *idt_httpd_read_json_opts(request_rec *r, int opts, json_t **out);
 
 #endif

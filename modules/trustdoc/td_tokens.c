@@ -49,12 +49,13 @@ static idt_error *filter_read(idt_req *q, json_t *in, const char *where, json_t 
     if (!values) return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: filter: value is required", where);
     if (json_is_string(values)) values = idt_json_own(q->p, json_pack("[O]", values));
     if (!json_is_array(values) || json_array_size(values) == 0)
-        return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: filter: value must be a non-empty list of strings",
-                       where);
+        return idt_err(q->p, IDT_E_BAD_REQUEST,
+                       "%s: filter: value must be a non-empty list of strings", where);
     list = idt_json_own(q->p, json_array());
     json_array_foreach(values, i, v)
     {
-        if ((e = value_check(q->p, v, apr_psprintf(q->p, "%s: filter: value %d", where, (int)i + 1))))
+        if ((e = value_check(q->p, v,
+                             apr_psprintf(q->p, "%s: filter: value %d", where, (int)i + 1))))
             return e;
         json_array_append(list, v);
     }
@@ -92,7 +93,8 @@ static idt_error *mapping_read(idt_req *q, json_t *in, int client, const char *w
 
 /* {"filter": ..., "mapping": ...} of name-id or of an attribute; the client side has
  * a mapping only. *out is a fresh reference. */
-static idt_error *constraint_read(idt_req *q, json_t *in, int client, const char *where, json_t **out)
+static idt_error *constraint_read(idt_req *q, json_t *in, int client, const char *where,
+                                  json_t **out)
 {
     static const char *const allowed[] = {"filter", "mapping", NULL};
     json_t *f = NULL, *m = NULL, *o;
@@ -101,14 +103,16 @@ static idt_error *constraint_read(idt_req *q, json_t *in, int client, const char
     if ((e = idt_json_only(q->p, in, allowed)))
         return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: %s", where, e->msg);
     if (client && json_object_get(in, "filter"))
-        return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: filter is not applicable on the client side", where);
+        return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: filter is not applicable on the client side",
+                       where);
     if (!client && !json_object_get(in, "filter") && !json_object_get(in, "mapping"))
         return idt_err(q->p, IDT_E_BAD_REQUEST, "%s needs a filter or a mapping", where);
     if (client && !json_object_get(in, "mapping"))
         return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: mapping is required", where);
     if ((o = json_object_get(in, "filter")) && (e = filter_read(q, o, where, &f))) return e;
     idt_json_own(q->p, f);
-    if ((o = json_object_get(in, "mapping")) && (e = mapping_read(q, o, client, where, &m))) return e;
+    if ((o = json_object_get(in, "mapping")) && (e = mapping_read(q, o, client, where, &m)))
+        return e;
     idt_json_own(q->p, m);
     *out = json_object();
     if (f) json_object_set(*out, "filter", f);
@@ -126,10 +130,12 @@ static idt_error *url_key(apr_pool_t *p, const char *url, const char **key)
 {
     char *k = apr_pstrdup(p, url), *c = strstr(k, "://") + 3;
     if (!*c || *c == '/')
-        return idt_err(p, IDT_E_BAD_REQUEST, "a client-side -dn must be http(s)://host or http(s)://host/root");
+        return idt_err(p, IDT_E_BAD_REQUEST,
+                       "a client-side -dn must be http(s)://host or http(s)://host/root");
     for (c = k; *c; c++) {
         if ((unsigned char)*c <= 0x20 || *c == 0x7f)
-            return idt_err(p, IDT_E_BAD_REQUEST, "a client-side -dn URL must not contain spaces or control characters");
+            return idt_err(p, IDT_E_BAD_REQUEST,
+                           "a client-side -dn URL must not contain spaces or control characters");
     }
     for (c = k; *c && (c < strstr(k, "://") + 3 || *c != '/'); c++)
         *c = apr_tolower(*c);
@@ -163,14 +169,16 @@ static idt_error *rule_read(idt_req *q, json_t *rule, int n, json_t *row)
     if (e) return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: -dn: %s", where, e->msg);
     where = apr_psprintf(q->p, "token-attribute-rule \"%s\"", dn);
     if (!(o = json_object_get(rule, "name-id")) && client)
-        return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: name-id is required on the client side", where);
-    if (o && (e = constraint_read(q, o, client, apr_pstrcat(q->p, where, ": name-id", NULL), &nameid)))
+        return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: name-id is required on the client side",
+                       where);
+    if (o &&
+        (e = constraint_read(q, o, client, apr_pstrcat(q->p, where, ": name-id", NULL), &nameid)))
         return e;
     idt_json_own(q->p, nameid);
     if ((o = json_object_get(rule, "attributes"))) {
         if (client)
-            return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: attributes are not applicable on the client side",
-                           where);
+            return idt_err(q->p, IDT_E_BAD_REQUEST,
+                           "%s: attributes are not applicable on the client side", where);
         if (json_is_object(o)) o = idt_json_own(q->p, json_pack("[O]", o));
         if (!json_is_array(o))
             return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: attributes must be a list", where);
@@ -179,14 +187,16 @@ static idt_error *rule_read(idt_req *q, json_t *rule, int n, json_t *row)
         {
             const char *name, *w = apr_psprintf(q->p, "%s: attribute %d", where, (int)i + 1);
             json_t *c, *in;
-            if (!json_is_object(a)) return idt_err(q->p, IDT_E_BAD_REQUEST, "%s must be an object", w);
+            if (!json_is_object(a))
+                return idt_err(q->p, IDT_E_BAD_REQUEST, "%s must be an object", w);
             if ((e = idt_json_only(q->p, a, attr_allowed)) ||
                 (e = idt_json_string(q->p, a, "-name", 1, MAX_VALUE, &name)) ||
                 (e = value_check(q->p, json_object_get(a, "-name"), "-name")))
                 return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: %s", w, e->msg);
             if (!(in = json_object_get(a, "attribute")))
                 return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: attribute is required", w);
-            if ((e = constraint_read(q, in, 0, apr_pstrcat(q->p, w, ": attribute", NULL), &c))) return e;
+            if ((e = constraint_read(q, in, 0, apr_pstrcat(q->p, w, ": attribute", NULL), &c)))
+                return e;
             json_array_append_new(attrs, json_pack("{s:s, s:o}", "-name", name, "attribute", c));
         }
     }
@@ -196,8 +206,10 @@ static idt_error *rule_read(idt_req *q, json_t *rule, int n, json_t *row)
     json_array_append_new(row, json_string(dn));
     json_array_append_new(row, json_string(key));
     /* JSON null: ->> gives SQL NULL, the column's "none" */
-    json_array_append_new(row, nameid ? json_string(idt_json_dump(q->p, nameid, JSON_COMPACT)) : json_null());
-    json_array_append_new(row, attrs ? json_string(idt_json_dump(q->p, attrs, JSON_COMPACT)) : json_null());
+    json_array_append_new(row, nameid ? json_string(idt_json_dump(q->p, nameid, JSON_COMPACT))
+                                      : json_null());
+    json_array_append_new(row, attrs ? json_string(idt_json_dump(q->p, attrs, JSON_COMPACT))
+                                     : json_null());
     return NULL;
 }
 
@@ -214,7 +226,8 @@ idt_error *td_tokens_add(idt_req *q)
 
     /* trailing commas accepted as for issuers; the seed's client-side example, whose two
      * token-attribute-rule members lack a comma, is a 400 naming line and column */
-    if ((e = idt_httpd_read_json_opts(q->r, IDT_JSON_TRAILING_COMMAS, &in)) ||
+    if ((e = idt_httpd_read_json_opts(q->r, IDT_JSON_TRAILING_COMMAS | IDT_BODY_CURL_FORM_TYPE,
+                                      &in)) ||
         (e = idt_json_only(q->p, in, root_allowed)))
         return e;
     top = json_object_get(in, "token-attribute-rules");
@@ -223,10 +236,13 @@ idt_error *td_tokens_add(idt_req *q)
         return idt_err(q->p, IDT_E_BAD_REQUEST, "token-attribute-rules must be an object");
     if ((e = idt_json_only(q->p, top, group_allowed))) return e;
     list = json_object_get(top, "token-attribute-rule");
-    if (!list) return idt_err(q->p, IDT_E_BAD_REQUEST, "token-attribute-rules: token-attribute-rule is required");
+    if (!list)
+        return idt_err(q->p, IDT_E_BAD_REQUEST,
+                       "token-attribute-rules: token-attribute-rule is required");
     if (json_is_object(list)) list = idt_json_own(q->p, json_pack("[O]", list));
     if (!json_is_array(list) || json_array_size(list) == 0)
-        return idt_err(q->p, IDT_E_BAD_REQUEST, "token-attribute-rule must be a non-empty list of rules");
+        return idt_err(q->p, IDT_E_BAD_REQUEST,
+                       "token-attribute-rule must be a non-empty list of rules");
     rows = idt_json_own(q->p, json_array());
     keys = idt_json_own(q->p, json_object());
     json_array_foreach(list, i, rule)
@@ -242,15 +258,16 @@ idt_error *td_tokens_add(idt_req *q)
     if ((e = td_document_check(q, document, 1))) return e;
     params[0] = document;
     params[1] = idt_json_dump(q->p, rows, JSON_COMPACT);
-    e = idt_db_exec(q->db, &r,
-                    "INSERT INTO idtrust.trust_token_rule "
-                    "(document_name, side, dn, dn_key, name_id, attributes) "
-                    "SELECT $1, e->>0, e->>1, e->>2, (e->>3)::jsonb, (e->>4)::jsonb "
-                    "FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n "
-                    "ON CONFLICT (document_name, dn_key) DO UPDATE SET side = EXCLUDED.side, "
-                    "dn = EXCLUDED.dn, name_id = EXCLUDED.name_id, attributes = EXCLUDED.attributes, "
-                    "updated_at = now()",
-                    2, params);
+    e = idt_db_exec(
+        q->db, &r,
+        "INSERT INTO idtrust.trust_token_rule "
+        "(document_name, side, dn, dn_key, name_id, attributes) "
+        "SELECT $1, e->>0, e->>1, e->>2, (e->>3)::jsonb, (e->>4)::jsonb "
+        "FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n "
+        "ON CONFLICT (document_name, dn_key) DO UPDATE SET side = EXCLUDED.side, "
+        "dn = EXCLUDED.dn, name_id = EXCLUDED.name_id, attributes = EXCLUDED.attributes, "
+        "updated_at = now()",
+        2, params);
     if (e) return e;
     if ((e = idt_audit(q->db, &q->who, "trust_token_rules.set", "trust_document", document,
                        json_pack("{s:i}", "rules", (int)json_array_size(rows)))))
@@ -262,10 +279,11 @@ idt_error *td_tokens_add(idt_req *q)
 static idt_error *rule_rows(idt_req *q, const char *document, PGresult **r)
 {
     const char *params[1] = {document};
-    return idt_db_exec(q->db, r,
-                       "SELECT side, dn, COALESCE(name_id::text, ''), COALESCE(attributes::text, '') "
-                       "FROM idtrust.trust_token_rule WHERE document_name = $1 ORDER BY id",
-                       1, params);
+    return idt_db_exec(
+        q->db, r,
+        "SELECT side, dn, COALESCE(name_id::text, ''), COALESCE(attributes::text, '') "
+        "FROM idtrust.trust_token_rule WHERE document_name = $1 ORDER BY id",
+        1, params);
 }
 
 /* A stored JSON column, parsed ("" is NULL). */
@@ -284,7 +302,8 @@ idt_error *td_tokens_get(idt_req *q)
 
     if ((e = td_document_check(q, document, 0)) || (e = rule_rows(q, document, &r))) return e;
     list = json_array();
-    idt_reply(q, 200, json_pack("{s:{s:o}}", "token-attribute-rules", "token-attribute-rule", list));
+    idt_reply(q, 200,
+              json_pack("{s:{s:o}}", "token-attribute-rules", "token-attribute-rule", list));
     for (i = 0; i < PQntuples(r); i++) {
         json_t *rule = json_pack("{s:s}", "-dn", PQgetvalue(r, i, 1)), *v;
         if (rule && (v = stored(PQgetvalue(r, i, 3)))) json_object_set_new(rule, "attributes", v);
@@ -303,8 +322,8 @@ idt_error *td_tokens_text(idt_req *q, const char *document, const char **text)
 
     if ((e = rule_rows(q, document, &r))) return e;
     for (i = 0; i < PQntuples(r); i++)
-        out = apr_pstrcat(q->p, out, "\n\tRule DN      : ", PQgetvalue(r, i, 1), "\tSide         : ",
-                          PQgetvalue(r, i, 0), NULL);
+        out = apr_pstrcat(q->p, out, "\n\tRule DN      : ", PQgetvalue(r, i, 1),
+                          "\tSide         : ", PQgetvalue(r, i, 0), NULL);
     *text = *out ? out : "\tNone";
     return NULL;
 }

@@ -213,6 +213,13 @@ like json_of(api(GET => "$PF/trustdocument?documentName=emptydoc-$$"))->{Result}
     qr/\nList of Token Attribute Rules\tNone\z/, 'one without rules says None';
 is api(DELETE => "$WS/trustdocument?documentName=emptydoc-$$&displayName=e")->code, 200, 'removed';
 
+# the vendor's curl line (--data @createrule.json, no -H) sends the JSON as
+# application/x-www-form-urlencoded: taken as JSON, as documented
+my $curl = api(POST => "$WS/trust/token/mydocument", body => $service,
+    type => 'application/x-www-form-urlencoded');
+is $curl->code, 200, "the vendor's curl line without Content-Type: 200";
+is((json_of($curl) // {})->{STATUS}, 'Succeeded', 'and Succeeded');
+
 # --- errors, each leaving the repository as it was
 $before = repo();
 my $one = sub { return { 'token-attribute-rules' => { 'token-attribute-rule' => [ @_ ] } } };
