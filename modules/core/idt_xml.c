@@ -30,7 +30,8 @@
  * "UTF-8" passed to the parser makes the bytes the scan checked the bytes parsed,
  * whatever the document's declaration says. */
 #define IDT_XML_PARSE_OPTS                                                                         \
-    (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC)
+    (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_IGNORE_ENC | \
+     XML_PARSE_BIG_LINES)
 
 /* ---- limits ----------------------------------------------------------------------- */
 

@@ -10,15 +10,21 @@
 
 #include "idt_json.h"
 
-static apr_off_t body_limit(request_rec *r)
+static apr_off_t body_limit(request_rec *r, apr_off_t max)
 {
     apr_off_t limit = ap_get_limit_req_body(r);
-    return (limit > 0 && limit < IDT_BODY_DEFAULT_MAX) ? limit : IDT_BODY_DEFAULT_MAX;
+    return (limit > 0 && limit < max) ? limit : max;
 }
 
 idt_error *idt_httpd_read_body(request_rec *r, const char **buf, apr_size_t *len)
 {
-    apr_off_t limit = body_limit(r);
+    return idt_httpd_read_body_max(r, IDT_BODY_DEFAULT_MAX, buf, len);
+}
+
+idt_error *idt_httpd_read_body_max(request_rec *r, apr_off_t max, const char **buf,
+                                   apr_size_t *len)
+{
+    apr_off_t limit = body_limit(r, max);
     const char *cl = apr_table_get(r->headers_in, "Content-Length");
     apr_size_t got = 0, cap;
     apr_bucket_brigade *bb;
@@ -91,6 +97,24 @@ static int type_is(const char *ct, const char *type)
 {
     apr_size_t n = strlen(type);
     return ct && !strncasecmp(ct, type, n) && (!ct[n] || ct[n] == ';' || ct[n] == ' ');
+}
+
+idt_error *idt_httpd_read_xml(request_rec *r, apr_off_t max, const char **buf, apr_size_t *len)
+{
+    const char *ct = apr_table_get(r->headers_in, "Content-Type");
+    const char *semi;
+    apr_size_t n;
+
+    *buf = "";
+    *len = 0;
+    /* application/xml, text/xml, or any application/...+xml (RFC 7303) */
+    n = ct ? ((semi = strchr(ct, ';')) ? (apr_size_t)(semi - ct) : strlen(ct)) : 0;
+    while (n && ct[n - 1] == ' ')
+        n--;
+    if (!type_is(ct, "application/xml") && !type_is(ct, "text/xml") &&
+        !(n > 16 && !strncasecmp(ct, "application/", 12) && !strncasecmp(ct + n - 4, "+xml", 4)))
+        return idt_err(r->pool, IDT_E_MEDIA_TYPE, "Content-Type must be application/xml");
+    return idt_httpd_read_body_max(r, max, buf, len);
 }
 
 idt_error *idt_httpd_read_json(request_rec *r, json_t **out)

@@ -17,6 +17,17 @@
  * reading a chunked body. The buffer is NUL-terminated and owned by r->pool. */
 idt_error *idt_httpd_read_body(request_rec *r, const char **buf, apr_size_t *len);
 
+/* idt_httpd_read_body with max in place of IDT_BODY_DEFAULT_MAX: at most
+ * LimitRequestBody bytes, and never more than max. For the bodies that are larger by
+ * nature (a trust document import). */
+idt_error *idt_httpd_read_body_max(request_rec *r, apr_off_t max, const char **buf,
+                                   apr_size_t *len);
+
+/* Reads an XML body of at most max bytes (as idt_httpd_read_body_max):
+ * IDT_E_MEDIA_TYPE unless Content-Type is application/xml, text/xml or
+ * application/...+xml. The bytes are not parsed: that is idt_xml_parse's work. */
+idt_error *idt_httpd_read_xml(request_rec *r, apr_off_t max, const char **buf, apr_size_t *len);
+
 /* Reads a JSON object body: IDT_E_MEDIA_TYPE unless Content-Type is
  * application/json (any parameters, any case), then idt_json_parse_object. */
 idt_error *idt_httpd_read_json(request_rec *r, json_t **out);

@@ -46,7 +46,7 @@ idt_error *td_document_check(idt_req *q, const char *name, int lock)
     return NULL;
 }
 
-static idt_error *display_name_check(apr_pool_t *p, const char *s)
+idt_error *td_display_name_check(apr_pool_t *p, const char *s)
 {
     const unsigned char *c;
     if (strlen(s) > 255)
@@ -82,7 +82,7 @@ idt_error *td_document_create(idt_req *q)
 
     if ((e = name_params(q, &name, &display))) return e;
     if (!display) display = name;
-    if ((e = display_name_check(q->p, display))) return e;
+    if ((e = td_display_name_check(q->p, display))) return e;
     params[0] = name;
     params[1] = display;
     e = idt_db_exec(q->db, &r,

@@ -41,16 +41,13 @@ static idt_error *name_check(apr_pool_t *p, const char *name)
     return NULL;
 }
 
-/* Adds one issuer object {"-name": ..., "dn": [...]} of token type to document. */
-static idt_error *add_issuer(idt_req *q, const char *document, const char *type, const char *where,
-                             json_t *issuer, int *ndns)
+idt_error *td_issuer_collect(idt_req *q, const char *type, const char *where, json_t *issuer,
+                             json_t *issuers, json_t *dns_out)
 {
     static const char *const allowed[] = {"-name", "dn", NULL};
-    const char *params[3];
     const char *name;
-    json_t *dns, *rows, *dn;
+    json_t *dns, *dn;
     size_t i;
-    PGresult *r;
     idt_error *e;
 
     if (!json_is_object(issuer))
@@ -68,7 +65,7 @@ static idt_error *add_issuer(idt_req *q, const char *document, const char *type,
     if (!json_is_array(dns))
         return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: issuer \"%s\": dn must be a list of strings",
                        where, name);
-    rows = idt_json_own(q->p, json_array());
+    json_array_append_new(issuers, json_pack("[s,s]", type, name));
     json_array_foreach(dns, i, dn)
     {
         const char *key;
@@ -82,28 +79,37 @@ static idt_error *add_issuer(idt_req *q, const char *document, const char *type,
         if ((e = idt_dn_key(q->p, json_string_value(dn), &key)))
             return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: issuer \"%s\": dn %d: %s", where, name,
                            (int)i + 1, e->msg);
-        json_array_append_new(rows, json_pack("[O,s]", dn, key));
+        json_array_append_new(dns_out, json_pack("[s,s,O,s]", type, name, dn, key));
     }
-    params[0] = document;
-    params[1] = type;
-    params[2] = name;
-    /* the no-op update makes RETURNING give the id of an issuer that exists already */
+    return NULL;
+}
+
+idt_error *td_issuers_store(idt_req *q, const char *document, json_t *issuers, json_t *dns,
+                            int *ndns)
+{
+    const char *params[2] = {document, idt_json_dump(q->p, issuers, JSON_COMPACT)};
+    PGresult *r;
+    idt_error *e;
+
+    /* in the order given: ids are the listing order (an issuer given twice, or one
+     * that exists, keeps its place) */
     e = idt_db_exec(q->db, &r,
                     "INSERT INTO idtrust.trust_issuer (document_name, token_type, name) "
-                    "VALUES ($1, $2, $3) ON CONFLICT (document_name, token_type, name) "
-                    "DO UPDATE SET name = EXCLUDED.name RETURNING id",
-                    3, params);
-    if (e) return e;
-    params[0] = PQgetvalue(r, 0, 0);
-    params[1] = idt_json_dump(q->p, rows, JSON_COMPACT);
-    e = idt_db_exec(q->db, &r,
-                    "INSERT INTO idtrust.trust_issuer_dn (issuer_id, dn, dn_key) "
-                    "SELECT $1::bigint, e->>0, e->>1 FROM jsonb_array_elements($2::jsonb) "
+                    "SELECT $1, e->>0, e->>1 FROM jsonb_array_elements($2::jsonb) "
                     "WITH ORDINALITY AS t(e, n) ORDER BY n "
-                    "ON CONFLICT (issuer_id, dn_key) DO NOTHING",
+                    "ON CONFLICT (document_name, token_type, name) DO NOTHING",
                     2, params);
     if (e) return e;
-    *ndns += atoi(PQcmdTuples(r));
+    params[1] = idt_json_dump(q->p, dns, JSON_COMPACT);
+    e = idt_db_exec(q->db, &r,
+                    "INSERT INTO idtrust.trust_issuer_dn (issuer_id, dn, dn_key) "
+                    "SELECT i.id, e->>2, e->>3 FROM jsonb_array_elements($2::jsonb) "
+                    "WITH ORDINALITY AS t(e, n) JOIN idtrust.trust_issuer i "
+                    "ON i.document_name = $1 AND i.token_type = e->>0 AND i.name = e->>1 "
+                    "ORDER BY n ON CONFLICT (issuer_id, dn_key) DO NOTHING",
+                    2, params);
+    if (e) return e;
+    *ndns = atoi(PQcmdTuples(r));
     return NULL;
 }
 
@@ -113,8 +119,8 @@ idt_error *td_issuers_add(idt_req *q)
     static const char *const group_allowed[] = {"issuer", NULL};
     const char *document = document_of(q);
     const char *allowed[NTYPES + 2];
-    json_t *in, *top;
-    int t, nissuers = 0, ndns = 0;
+    json_t *in, *top, *issuers, *dns;
+    int t, ndns = 0;
     idt_error *e;
 
     /* the seed's examples carry trailing commas: accepted here (docs/trustdoc.md) */
@@ -133,7 +139,8 @@ idt_error *td_issuers_add(idt_req *q)
     if (json_object_get(top, types[2].group) && json_object_get(top, types[2].alias))
         return idt_err(q->p, IDT_E_BAD_REQUEST,
                        "give jwt-trusted-issuers or jwt-trusted-dns, not both: they are one list");
-    if ((e = td_document_check(q, document, 1))) return e;
+    issuers = idt_json_own(q->p, json_array());
+    dns = idt_json_own(q->p, json_array());
     for (t = 0; t < NTYPES; t++) {
         const char *gname = types[t].group;
         json_t *g = json_object_get(top, gname), *list, *issuer;
@@ -150,12 +157,15 @@ idt_error *td_issuers_add(idt_req *q)
             return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: issuer must be a list", gname);
         json_array_foreach(list, i, issuer)
         {
-            if ((e = add_issuer(q, document, types[t].type, gname, issuer, &ndns))) return e;
-            nissuers++;
+            if ((e = td_issuer_collect(q, types[t].type, gname, issuer, issuers, dns))) return e;
         }
     }
+    if ((e = td_document_check(q, document, 1)) ||
+        (e = td_issuers_store(q, document, issuers, dns, &ndns)))
+        return e;
     if ((e = idt_audit(q->db, &q->who, "trust_issuers.add", "trust_document", document,
-                       json_pack("{s:i, s:i}", "issuers", nissuers, "dns_added", ndns))))
+                       json_pack("{s:i, s:i}", "issuers", (int)json_array_size(issuers),
+                                 "dns_added", ndns))))
         return e;
     td_succeeded(q, NULL);
     return NULL;
@@ -198,6 +208,32 @@ idt_error *td_issuers_get(idt_req *q)
             dns = json_array();
             issuer = json_pack("{s:s, s:o}", "-name", name, "dn", dns);
             if ((e = idt_append(q, lists[t], issuer))) return e;
+            last_type = type;
+            last_name = name;
+        }
+        if (!PQgetisnull(r, i, 2) && (e = idt_append(q, dns, json_string(PQgetvalue(r, i, 2)))))
+            return e;
+    }
+    return NULL;
+}
+
+idt_error *td_issuers_list(idt_req *q, const char *document, json_t **out)
+{
+    const char *last_type = NULL, *last_name = NULL;
+    json_t *dns = NULL;
+    PGresult *r;
+    idt_error *e;
+    int i;
+
+    if ((e = issuer_rows(q, document, &r))) return e;
+    *out = idt_json_own(q->p, json_array());
+    for (i = 0; i < PQntuples(r); i++) {
+        const char *type = PQgetvalue(r, i, 0), *name = PQgetvalue(r, i, 1);
+        if (!last_type || strcmp(type, last_type) || strcmp(name, last_name)) {
+            dns = json_array();
+            if ((e = idt_append(q, *out, json_pack("{s:s, s:s, s:o}", "tokentype", type, "-name",
+                                                   name, "dn", dns))))
+                return e;
             last_type = type;
             last_name = name;
         }

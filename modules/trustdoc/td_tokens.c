@@ -144,8 +144,10 @@ static idt_error *url_key(apr_pool_t *p, const char *url, const char **key)
 }
 
 /* Reads one rule: side, -dn, its key, name-id and attributes (JSON text, JSON null when
- * absent) into row (a 5-element list). */
-static idt_error *rule_read(idt_req *q, json_t *rule, int n, json_t *row)
+ * absent) into row (a 5-element list); first and base name it in messages (before and
+ * after its -dn is known). */
+static idt_error *rule_read(idt_req *q, json_t *rule, const char *first, const char *base,
+                            json_t *row)
 {
     static const char *const allowed[] = {"-dn", "name-id", "attributes", NULL};
     static const char *const attr_allowed[] = {"-name", "attribute", NULL};
@@ -155,7 +157,7 @@ static idt_error *rule_read(idt_req *q, json_t *rule, int n, json_t *row)
     size_t i;
     idt_error *e;
 
-    where = apr_psprintf(q->p, "token-attribute-rule %d", n);
+    where = first;
     if (!json_is_object(rule))
         return idt_err(q->p, IDT_E_BAD_REQUEST, "%s must be an object", where);
     if ((e = idt_json_only(q->p, rule, allowed)) ||
@@ -167,7 +169,7 @@ static idt_error *rule_read(idt_req *q, json_t *rule, int n, json_t *row)
     client = is_url(dn);
     e = client ? url_key(q->p, dn, &key) : idt_dn_key(q->p, dn, &key);
     if (e) return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: -dn: %s", where, e->msg);
-    where = apr_psprintf(q->p, "token-attribute-rule \"%s\"", dn);
+    where = apr_psprintf(q->p, "%s \"%s\"", base, dn);
     if (!(o = json_object_get(rule, "name-id")) && client)
         return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: name-id is required on the client side",
                        where);
@@ -213,15 +215,55 @@ static idt_error *rule_read(idt_req *q, json_t *rule, int n, json_t *row)
     return NULL;
 }
 
+idt_error *td_tokens_collect(idt_req *q, json_t *rules, const char *const *first,
+                             const char *const *base, json_t **rows)
+{
+    json_t *keys = idt_json_own(q->p, json_object()), *rule;
+    size_t i;
+    idt_error *e;
+
+    *rows = idt_json_own(q->p, json_array());
+    json_array_foreach(rules, i, rule)
+    {
+        json_t *row = json_array();
+        const char *key;
+        json_array_append_new(*rows, row);
+        e = rule_read(q, rule,
+                      first ? first[i] : apr_psprintf(q->p, "token-attribute-rule %d", (int)i + 1),
+                      base ? base[i] : "token-attribute-rule", row);
+        if (e) return e;
+        key = json_string_value(json_array_get(row, 2));
+        if (json_object_get(keys, key))
+            return idt_err(q->p, IDT_E_BAD_REQUEST, "%s \"%s\" is given twice",
+                           base ? base[i] : "token-attribute-rule",
+                           json_string_value(json_array_get(row, 1)));
+        json_object_set_new(keys, key, json_true());
+    }
+    return NULL;
+}
+
+idt_error *td_tokens_store(idt_req *q, const char *document, json_t *rows)
+{
+    const char *params[2] = {document, idt_json_dump(q->p, rows, JSON_COMPACT)};
+    PGresult *r;
+    return idt_db_exec(
+        q->db, &r,
+        "INSERT INTO idtrust.trust_token_rule "
+        "(document_name, side, dn, dn_key, name_id, attributes) "
+        "SELECT $1, e->>0, e->>1, e->>2, (e->>3)::jsonb, (e->>4)::jsonb "
+        "FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n "
+        "ON CONFLICT (document_name, dn_key) DO UPDATE SET side = EXCLUDED.side, "
+        "dn = EXCLUDED.dn, name_id = EXCLUDED.name_id, attributes = EXCLUDED.attributes, "
+        "updated_at = now()",
+        2, params);
+}
+
 idt_error *td_tokens_add(idt_req *q)
 {
     static const char *const root_allowed[] = {"token-attribute-rules", NULL};
     static const char *const group_allowed[] = {"token-attribute-rule", NULL};
     const char *document = document_of(q);
-    const char *params[2];
-    json_t *in, *top, *list, *rule, *rows, *keys;
-    size_t i;
-    PGresult *r;
+    json_t *in, *top, *list, *rows;
     idt_error *e;
 
     /* trailing commas accepted as for issuers; the seed's client-side example, whose two
@@ -243,32 +285,9 @@ idt_error *td_tokens_add(idt_req *q)
     if (!json_is_array(list) || json_array_size(list) == 0)
         return idt_err(q->p, IDT_E_BAD_REQUEST,
                        "token-attribute-rule must be a non-empty list of rules");
-    rows = idt_json_own(q->p, json_array());
-    keys = idt_json_own(q->p, json_object());
-    json_array_foreach(list, i, rule)
-    {
-        json_t *row = json_array();
-        json_array_append_new(rows, row);
-        if ((e = rule_read(q, rule, (int)i + 1, row))) return e;
-        if (json_object_get(keys, json_string_value(json_array_get(row, 2))))
-            return idt_err(q->p, IDT_E_BAD_REQUEST, "token-attribute-rule \"%s\" is given twice",
-                           json_string_value(json_array_get(row, 1)));
-        json_object_set_new(keys, json_string_value(json_array_get(row, 2)), json_true());
-    }
-    if ((e = td_document_check(q, document, 1))) return e;
-    params[0] = document;
-    params[1] = idt_json_dump(q->p, rows, JSON_COMPACT);
-    e = idt_db_exec(
-        q->db, &r,
-        "INSERT INTO idtrust.trust_token_rule "
-        "(document_name, side, dn, dn_key, name_id, attributes) "
-        "SELECT $1, e->>0, e->>1, e->>2, (e->>3)::jsonb, (e->>4)::jsonb "
-        "FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n "
-        "ON CONFLICT (document_name, dn_key) DO UPDATE SET side = EXCLUDED.side, "
-        "dn = EXCLUDED.dn, name_id = EXCLUDED.name_id, attributes = EXCLUDED.attributes, "
-        "updated_at = now()",
-        2, params);
-    if (e) return e;
+    if ((e = td_tokens_collect(q, list, NULL, NULL, &rows)) ||
+        (e = td_document_check(q, document, 1)) || (e = td_tokens_store(q, document, rows)))
+        return e;
     if ((e = idt_audit(q->db, &q->who, "trust_token_rules.set", "trust_document", document,
                        json_pack("{s:i}", "rules", (int)json_array_size(rows)))))
         return e;
@@ -292,24 +311,34 @@ static json_t *stored(const char *text)
     return *text ? json_loads(text, 0, NULL) : NULL;
 }
 
-idt_error *td_tokens_get(idt_req *q)
+idt_error *td_tokens_list(idt_req *q, const char *document, json_t **out)
 {
-    const char *document = document_of(q);
     json_t *list;
     PGresult *r;
     idt_error *e;
     int i;
 
-    if ((e = td_document_check(q, document, 0)) || (e = rule_rows(q, document, &r))) return e;
-    list = json_array();
-    idt_reply(q, 200,
-              json_pack("{s:{s:o}}", "token-attribute-rules", "token-attribute-rule", list));
+    if ((e = rule_rows(q, document, &r))) return e;
+    *out = list = idt_json_own(q->p, json_array());
     for (i = 0; i < PQntuples(r); i++) {
         json_t *rule = json_pack("{s:s}", "-dn", PQgetvalue(r, i, 1)), *v;
         if (rule && (v = stored(PQgetvalue(r, i, 3)))) json_object_set_new(rule, "attributes", v);
         if (rule && (v = stored(PQgetvalue(r, i, 2)))) json_object_set_new(rule, "name-id", v);
         if ((e = idt_append(q, list, rule))) return e;
     }
+    return NULL;
+}
+
+idt_error *td_tokens_get(idt_req *q)
+{
+    const char *document = document_of(q);
+    json_t *list;
+    idt_error *e;
+
+    if ((e = td_document_check(q, document, 0)) || (e = td_tokens_list(q, document, &list)))
+        return e;
+    idt_reply(q, 200,
+              json_pack("{s:{s:O}}", "token-attribute-rules", "token-attribute-rule", list));
     return NULL;
 }
 
