@@ -9,6 +9,8 @@
  *     of the input;
  *   - a body whose bytes hold "PRIVATE KEY-----" is never accepted;
  *   - idt_json_depth is never negative;
+ *   - with IDT_JSON_TRAILING_COMMAS (the OWSM bodies) the same holds, and whatever the
+ *     strict parse accepts the lenient one accepts as the same object;
  *   - on success the root is an object, idt_json_depth <= 32 (the limit passed in),
  *     and idt_json_depth equals the real nesting depth of the parsed value: the
  *     pre-parse limit must measure what jansson builds, else it can be bypassed;
@@ -83,6 +85,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             violation("idt_json_depth does not measure the parsed value", buf);
         }
         if (!idt_json_dump(p, j, JSON_COMPACT)) violation("the object does not serialise", NULL);
+    }
+    {
+        json_t *lenient = NULL;
+        idt_error *le = idt_json_parse_object_opts(p, (const char *)data, size, MAX_DEPTH,
+                                                   IDT_JSON_TRAILING_COMMAS, &lenient);
+        if (le) {
+            if (lenient) violation("a lenient error came back with an object", le->msg);
+            if ((le->kind != IDT_E_BAD_REQUEST && le->kind != IDT_E_PRIVATE_KEY) ||
+                le->status != 400)
+                violation("a lenient error that is not a 400 Bad Request", le->msg);
+            if (strstr(le->msg, " near '")) violation("the lenient message quotes the input", le->msg);
+            if (!e) violation("the lenient parse refuses what the strict one accepts", le->msg);
+        } else {
+            if (!json_is_object(lenient)) violation("lenient success without an object", NULL);
+            if (memmem(data, size, "PRIVATE KEY-----", 16))
+                violation("a lenient parse accepted private-key armour", NULL);
+            if (!e && !json_equal(j, lenient))
+                violation("strict and lenient parses read different objects", NULL);
+        }
     }
     apr_pool_destroy(p);
     return 0;
