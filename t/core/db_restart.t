@@ -8,7 +8,7 @@ use Apache::TestRequest ();
 use lib 't/lib';
 use IdtTest;
 
-plan tests => 16, need { 'IDTRUST_PG_DATA set by scripts/test' => defined $ENV{IDTRUST_PG_DATA} };
+plan tests => 22, need { 'IDTRUST_PG_DATA set by scripts/test' => defined $ENV{IDTRUST_PG_DATA} };
 
 my $pg_ctl = "$ENV{IDTRUST_PG_BIN}/pg_ctl";
 sub pg { system($pg_ctl, '-D', $ENV{IDTRUST_PG_DATA}, '-w', '-t', '30', @_) == 0 or die "pg_ctl @_ failed\n" }
@@ -35,6 +35,16 @@ ok t_cmp($body->{request_id}, qr/\S/, 'with the request id');
 $res = api(POST => '/idtrust/v1/identity-stores', body => { name => "down-$$" });
 ok t_cmp($res->code, 503, 'a write answers 503 too');
 
+# mod_trustdoc: a read (its cache is bypassed while its listener is down) and an import
+$res = api(GET => '/idaas/webservice/admin/v1/trustdocument/export?documentName=oracle-default');
+ok t_cmp($res->code, 503, 'a trust document export answers 503');
+ok t_cmp(json_of($res)->{ERROR_CODE}, 'TD.503', 'in the OWSM envelope');
+ok t_cmp($res->header('Retry-After'), qr/^\d+$/, 'with Retry-After');
+$res = api(POST => '/idaas/platform/admin/v1/trustdocument/import', type => 'application/xml',
+    body => '<oratrust:TokenIssuerTrust xmlns:oratrust="http://xmlns.oracle.com/wsm/security/trust" oratrust:name="oracle-default"/>');
+ok t_cmp($res->code, 503, 'an import answers 503');
+ok t_cmp(json_of($res)->{STATUS}, 'Failed', 'with STATUS Failed');
+
 # credentials never seen before cannot be checked: 503, not 401 or 500
 $res = api(GET => $path, auth => ['nobody', 'whatever']);
 ok t_cmp($res->code, 503, 'an unverifiable login answers 503');
@@ -55,6 +65,8 @@ ok t_cmp(scalar(grep { $_ == 200 } @codes), 20, 'after the restart every read su
 
 $res = api(POST => '/idtrust/v1/identity-stores', body => { name => "back-$$" });
 ok t_cmp($res->code, 201, 'writes succeed again');
+ok t_cmp(api(GET => '/idaas/webservice/admin/v1/trustdocument/export?documentName=oracle-default')->code, 200,
+    'trust documents are served again');
 
 $res = api(GET => $path, auth => ['admin', 'wrong-password']);
 ok t_cmp($res->code, 401, 'and logins are checked again (a wrong password is 401)');
