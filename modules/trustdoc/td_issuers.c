@@ -183,40 +183,6 @@ static idt_error *issuer_rows(idt_req *q, const char *document, PGresult **r)
                        1, params);
 }
 
-idt_error *td_issuers_get(idt_req *q)
-{
-    const char *document = document_of(q);
-    json_t *top, *lists[NTYPES], *issuer = NULL, *dns = NULL;
-    const char *last_type = NULL, *last_name = NULL;
-    PGresult *r;
-    idt_error *e;
-    int t, i;
-
-    if ((e = td_document_check(q, document, 0)) || (e = issuer_rows(q, document, &r))) return e;
-    top = json_object();
-    idt_reply(q, 200, json_pack("{s:o}", "saml-trusted-dns", top));
-    for (t = 0; t < NTYPES; t++) {
-        lists[t] = json_array();
-        json_object_set_new(top, types[t].group, json_pack("{s:o}", "issuer", lists[t]));
-    }
-    for (i = 0; i < PQntuples(r); i++) {
-        const char *type = PQgetvalue(r, i, 0), *name = PQgetvalue(r, i, 1);
-        if (!last_type || strcmp(type, last_type) || strcmp(name, last_name)) {
-            for (t = 0; t < NTYPES && strcmp(types[t].type, type); t++)
-                ;
-            if (t == NTYPES) return idt_err(q->p, IDT_E_INTERNAL, "unknown token type stored");
-            dns = json_array();
-            issuer = json_pack("{s:s, s:o}", "-name", name, "dn", dns);
-            if ((e = idt_append(q, lists[t], issuer))) return e;
-            last_type = type;
-            last_name = name;
-        }
-        if (!PQgetisnull(r, i, 2) && (e = idt_append(q, dns, json_string(PQgetvalue(r, i, 2)))))
-            return e;
-    }
-    return NULL;
-}
-
 idt_error *td_issuers_list(idt_req *q, const char *document, json_t **out)
 {
     const char *last_type = NULL, *last_name = NULL;
@@ -243,22 +209,53 @@ idt_error *td_issuers_list(idt_req *q, const char *document, json_t **out)
     return NULL;
 }
 
+idt_error *td_issuers_get(idt_req *q)
+{
+    const char *document = document_of(q);
+    json_t *top, *lists[NTYPES], *all, *issuer;
+    size_t i;
+    idt_error *e;
+    int t;
+
+    if ((e = td_document_check(q, document, 0)) || (e = td_issuers_list(q, document, &all)))
+        return e;
+    top = json_object();
+    idt_reply(q, 200, json_pack("{s:o}", "saml-trusted-dns", top));
+    for (t = 0; t < NTYPES; t++) {
+        lists[t] = json_array();
+        json_object_set_new(top, types[t].group, json_pack("{s:o}", "issuer", lists[t]));
+    }
+    json_array_foreach(all, i, issuer)
+    {
+        const char *type = json_string_value(json_object_get(issuer, "tokentype"));
+        for (t = 0; t < NTYPES && strcmp(types[t].type, type); t++)
+            ;
+        if (t == NTYPES) return idt_err(q->p, IDT_E_INTERNAL, "unknown token type stored");
+        if ((e = idt_append(q, lists[t],
+                            json_pack("{s:O, s:O}", "-name", json_object_get(issuer, "-name"), "dn",
+                                      json_object_get(issuer, "dn")))))
+            return e;
+    }
+    return NULL;
+}
+
 idt_error *td_issuers_text(idt_req *q, const char *document, const char **text)
 {
-    const char *out = "", *last_type = NULL, *last_name = NULL;
-    PGresult *r;
+    const char *out = "";
+    json_t *all, *issuer, *dn;
+    size_t i, j;
     idt_error *e;
-    int i;
 
-    if ((e = issuer_rows(q, document, &r))) return e;
-    for (i = 0; i < PQntuples(r); i++) {
-        const char *type = PQgetvalue(r, i, 0), *name = PQgetvalue(r, i, 1);
-        if (!last_type || strcmp(type, last_type) || strcmp(name, last_name))
-            out = apr_pstrcat(q->p, out, "\n\tIssuer       : ", name, "\tToken Type   : ", type, NULL);
-        if (!PQgetisnull(r, i, 2))
-            out = apr_pstrcat(q->p, out, "\n\t\tTrusted DN : ", PQgetvalue(r, i, 2), NULL);
-        last_type = type;
-        last_name = name;
+    if ((e = td_issuers_list(q, document, &all))) return e;
+    json_array_foreach(all, i, issuer)
+    {
+        out = apr_pstrcat(q->p, out, "\n\tIssuer       : ",
+                          json_string_value(json_object_get(issuer, "-name")), "\tToken Type   : ",
+                          json_string_value(json_object_get(issuer, "tokentype")), NULL);
+        json_array_foreach(json_object_get(issuer, "dn"), j, dn)
+        {
+            out = apr_pstrcat(q->p, out, "\n\t\tTrusted DN : ", json_string_value(dn), NULL);
+        }
     }
     *text = *out ? out : "\tNone";
     return NULL;
