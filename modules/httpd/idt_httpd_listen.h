@@ -1,5 +1,7 @@
-/* A thread per child process that LISTENs for repository changes made by any node
- * (writers NOTIFY in their transaction; PostgreSQL delivers at commit). */
+/* Repository changes made by any node, as NOTIFY on a channel (writers NOTIFY in their
+ * transaction; PostgreSQL delivers at commit), told to a module's read cache. The
+ * listening is mod_idtrust's (idtrust_listen): one thread and one connection per child
+ * for all modules. */
 #ifndef IDT_HTTPD_LISTEN_H
 #define IDT_HTTPD_LISTEN_H
 
@@ -13,8 +15,10 @@ typedef struct idt_listen_cb {
     void *ctx;
 } idt_listen_cb;
 
-/* Starts the thread in child_init. It holds one mod_dbd connection for as long as the
- * child lives, reconnecting after a database restart, and stops with pchild. */
+/* Subscribes cb to channel, in child_init: cb->connected(1) and changed(NULL) once the
+ * LISTEN is made, changed(payload) per NOTIFY, connected(0) and changed(NULL) when the
+ * connection is lost (until it is back). Without mod_idtrust nothing is called, and
+ * the cache stays unusable. */
 void idt_httpd_listen_start(server_rec *s, apr_pool_t *pchild, const char *channel,
                             const idt_listen_cb *cb);
 

@@ -28,7 +28,8 @@ typedef struct it_dbd_svr_cfg {
 #define IT_DBD_UNSET "[DBDriver unset]"
 
 /* Modules whose read cache keeps a LISTEN connection from each process's pool. */
-static const char *const listening_modules[] = {"mod_idstore.c", "mod_trustdoc.c", NULL};
+static const char *const listening_modules[] = {"mod_idstore.c", "mod_trustdoc.c", "mod_ssoadmin.c",
+                                                "mod_certimport.c", NULL};
 
 /* The generation (+1) whose budget has been checked, in one word of anonymous shared
  * memory. It is mapped when httpd loads this module, in the parent before it forks, so
@@ -69,12 +70,13 @@ static int mpm(int query)
     return ap_mpm_query(query, &v) == APR_SUCCESS ? v : 0;
 }
 
+/* Connections a process holds for its change listener: one (it_listen.c) when any
+ * module with a read cache is loaded. */
 static int listeners(void)
 {
-    int n = 0;
     for (const char *const *m = listening_modules; *m; m++)
-        if (ap_find_linked_module(*m)) n++;
-    return n;
+        if (ap_find_linked_module(*m)) return 1;
+    return 0;
 }
 
 /* cfg->server is the server the settings were made for: the virtual host, or the main

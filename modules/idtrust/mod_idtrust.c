@@ -20,6 +20,7 @@
 #include "it_errors.h"
 #include "it_budget.h"
 #include "it_health.h"
+#include "it_listen.h"
 #include "it_store.h"
 #include "it_throttle.h"
 #include "mod_idtrust.h"
@@ -246,6 +247,7 @@ static void register_hooks(apr_pool_t *p)
     APR_REGISTER_OPTIONAL_FN(idtrust_secret);
     APR_REGISTER_OPTIONAL_FN(idtrust_require_schema);
     APR_REGISTER_OPTIONAL_FN(idtrust_register_api);
+    APR_REGISTER_OPTIONAL_FN(idtrust_listen);
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);

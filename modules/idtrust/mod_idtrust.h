@@ -6,6 +6,7 @@
 #include <httpd.h>
 
 #include "idt_error.h"
+#include "idt_httpd_listen.h"
 
 /* The passphrase that encrypts private keys at rest (IdtrustSecretKeyFile), or NULL
  * when the directive is not set. */
@@ -23,5 +24,12 @@ APR_DECLARE_OPTIONAL_FN(void, idtrust_require_schema,
 APR_DECLARE_OPTIONAL_FN(void, idtrust_register_api,
                         (const char *const *prefixes,
                          int (*render_error)(request_rec *r, const idt_error *e)));
+
+/* A module's read cache subscribes to its NOTIFY channel (call it in child_init):
+ * one thread and one mod_dbd connection per child LISTEN on the channels of all
+ * modules, reconnecting after a database restart, calling cb from that thread. */
+APR_DECLARE_OPTIONAL_FN(void, idtrust_listen,
+                        (server_rec * s, apr_pool_t *pchild, const char *channel,
+                         const idt_listen_cb *cb));
 
 #endif
