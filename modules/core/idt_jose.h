@@ -5,7 +5,10 @@
  * all threads of a process:
  *   idt_jose_signer  one private key, ready to sign (the token endpoint's current key);
  *   idt_jose_keyset  the public keys tokens are verified against, looked up by kid
- *                    (AuthType Bearer's cache; rebuilt whole when keys rotate).
+ *                    (AuthType Bearer's cache). It is never changed once shared: to
+ *                    rotate, build a new one in a new pool holding every key still
+ *                    published (the old and the new signing key overlap), swap the
+ *                    pointer, and destroy the old pool once no request holds it.
  * Each signed or verified token uses a per-request pool: every cjose and jansson object
  * made on the way is released by a cleanup on it.
  *

@@ -25,9 +25,11 @@ idt_error *idt_keys_rsa_new(apr_pool_t *p, EVP_PKEY **key);
 
 /* The private key as stored: PKCS#8 PEM ("ENCRYPTED PRIVATE KEY") encrypted with
  * AES-256-CBC under a key derived from passphrase (the idt_secret_load secret) by
- * PBKDF2-HMAC-SHA256; the text holds no key material usable without the passphrase,
- * and `openssl pkey -passin file:...` reads it. This is idt_key_encrypt, the one
- * at-rest format of the suite. IDT_E_INTERNAL for no key or an empty passphrase. */
+ * PBKDF2-HMAC-SHA256 (OpenSSL's 2048 iterations and random 8-byte salt: enough for a
+ * secret file of at least 32 bytes, which idt_secret_load insists on); the text holds
+ * no key material usable without the passphrase, and `openssl pkey -passin file:...`
+ * reads it. This is idt_key_encrypt, the one at-rest format of the suite.
+ * IDT_E_INTERNAL for no key or an empty passphrase. */
 idt_error *idt_keys_seal(apr_pool_t *p, EVP_PKEY *key, const char *passphrase, const char **pem);
 
 /* Reads back what idt_keys_seal wrote (idt_key_decrypt), and refuses what is not an

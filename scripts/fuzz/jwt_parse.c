@@ -214,8 +214,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             violation("an oversize token not refused as too large", e->msg);
         if (!alphabet && size <= IDT_JWT_MAX_LEN && r != IDT_JWT_MALFORMED)
             violation("a byte outside base64url not refused as malformed", e->msg);
-    }
-    else {
+    } else {
         if (!t) violation("neither an error nor a token", NULL);
         if (r != IDT_JWT_OK) violation("success with a reason", NULL);
         if (!alphabet || size > IDT_JWT_MAX_LEN)
