@@ -12,6 +12,7 @@
 
 #include "idt_httpd_db.h"
 #include "idt_httpd_error.h"
+#include "idt_text.h"
 #include "it_store.h"
 #include "it_throttle.h"
 
@@ -56,38 +57,6 @@ void it_authn_forget(server_rec *s, apr_pool_t *p, const char *user)
     it_store_changed(); /* and every child forgets what it kept */
 }
 
-/* Whether s is well-formed UTF-8 (no overlong forms, surrogates or code points past
- * U+10FFFF): PostgreSQL refuses anything else with an error (22021). */
-static int is_utf8(const unsigned char *s)
-{
-    while (*s) {
-        unsigned char c = *s;
-        int n, i;
-        apr_uint32_t cp;
-        if (c < 0x80) {
-            s++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf)
-            n = 1, cp = c & 0x1f;
-        else if (c >= 0xe0 && c <= 0xef)
-            n = 2, cp = c & 0x0f;
-        else if (c >= 0xf0 && c <= 0xf4)
-            n = 3, cp = c & 0x07;
-        else
-            return 0;
-        for (i = 1; i <= n; i++) {
-            if ((s[i] & 0xc0) != 0x80) return 0;
-            cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return 0;
-        s += n + 1;
-    }
-    return 1;
-}
-
 it_role it_role_of(const char *name)
 {
     if (!name) return IT_ROLE_NONE;
@@ -121,15 +90,16 @@ it_role it_authn_role(request_rec *r)
     return s && r->user && !strcmp(s->user, r->user) ? s->role : IT_ROLE_NONE;
 }
 
-/* The stored hash and role of user, or why there are none. */
-static authn_status lookup(request_rec *r, const char *user, const char **hash, it_role *role)
+/* The stored hash and role of an admin account, or why there are none. */
+static authn_status lookup(request_rec *r, void *ctx, const char *user, const char **hash,
+                           int *role)
 {
     const char *params[1] = {user};
     idt_db *db;
     PGresult *res;
     idt_error *e;
 
-    if (!is_utf8((const unsigned char *)user)) return AUTH_USER_NOT_FOUND;
+    if (!idt_text_is_utf8(user)) return AUTH_USER_NOT_FOUND;
     e = idt_httpd_db(r, &db);
     if (!e)
         e = idt_db_exec(
@@ -144,7 +114,7 @@ static authn_status lookup(request_rec *r, const char *user, const char **hash, 
     }
     if (PQntuples(res) == 0) return AUTH_USER_NOT_FOUND;
     *hash = apr_pstrdup(r->pool, PQgetvalue(res, 0, 0));
-    *role = it_role_of(PQgetvalue(res, 0, 1));
+    *role = (int)it_role_of(PQgetvalue(res, 0, 1));
     return AUTH_USER_FOUND;
 }
 
@@ -340,9 +310,15 @@ static void checked(request_rec *r, login *l, authn_status st)
     it_store_unlock();
 }
 
-static authn_status check_password(request_rec *r, const char *user, const char *password)
+/* The check itself, for the admin accounts and for any other realm's secrets: user is
+ * the name the store and the throttle know (realm-qualified), name what lookup is asked
+ * for and the log shows; the admin realm says who logged in (seen). */
+static authn_status check(request_rec *r, const char *user, const char *name,
+                          const char *password, it_secret_lookup *lookup_fn, void *ctx,
+                          int is_admin)
 {
     login l = {0};
+    int role = IT_ROLE_NONE;
     const char *hash = NULL;
     authn_status st;
 
@@ -351,7 +327,7 @@ static authn_status check_password(request_rec *r, const char *user, const char 
     l.forgets = it_store_forgets();
     l.stored = it_store_ready() && password_digest(user, password, &l.d);
     if (l.stored && cache_ttl > 0 && local_hit(r, user, &l.d, l.gen, &l.role)) {
-        seen(r, user, l.role);
+        if (is_admin) seen(r, user, l.role);
         OPENSSL_cleanse(&l, sizeof(l));
         return AUTH_GRANTED;
     }
@@ -365,7 +341,8 @@ static authn_status check_password(request_rec *r, const char *user, const char 
     } else if (l.hit || (l.follower && wait_for_leader(r, &l))) {
         st = AUTH_GRANTED;
     } else {
-        st = lookup(r, user, &hash, &l.role);
+        st = lookup_fn(r, ctx, name, &hash, &role);
+        l.role = (it_role)role;
         if (st == AUTH_USER_FOUND)
             st = apr_password_validate(password, hash) == APR_SUCCESS ? AUTH_GRANTED : AUTH_DENIED;
         else if (st == AUTH_USER_NOT_FOUND)
@@ -373,9 +350,9 @@ static authn_status check_password(request_rec *r, const char *user, const char 
         checked(r, &l, st);
         /* a repository that cannot answer is no failed login */
         if ((st == AUTH_DENIED || st == AUTH_USER_NOT_FOUND) && l.stored)
-            it_throttle_failed(r, &l.tkey, user);
+            it_throttle_failed(r, &l.tkey, name);
     }
-    if (st == AUTH_GRANTED) seen(r, user, l.role);
+    if (st == AUTH_GRANTED && is_admin) seen(r, user, l.role);
     if (st == AUTH_GRANTED && l.on_record) it_throttle_forget(r, &l.tkey);
     /* a pair that had failures on record goes through the store once more, now that
      * they are forgotten */
@@ -383,6 +360,29 @@ static authn_status check_password(request_rec *r, const char *user, const char 
         local_put(r, user, &l);
     OPENSSL_cleanse(&l, sizeof(l));
     return st;
+}
+
+static authn_status check_password(request_rec *r, const char *user, const char *password)
+{
+    return check(r, user, user, password, lookup, NULL, 1);
+}
+
+/* The store's name of a realm's user: "\x01realm\x01user", which no admin account
+ * name (UTF-8 without control characters) can be. */
+static const char *realm_user(apr_pool_t *p, const char *realm, const char *user)
+{
+    return apr_pstrcat(p, "\x01", realm, "\x01", user, NULL);
+}
+
+authn_status idtrust_check_secret(request_rec *r, const char *realm, const char *user,
+                                  const char *secret, it_secret_lookup *lookup_fn, void *ctx)
+{
+    return check(r, realm_user(r->pool, realm, user), user, secret, lookup_fn, ctx, 0);
+}
+
+void idtrust_forget_secret(server_rec *s, apr_pool_t *p, const char *realm, const char *user)
+{
+    it_authn_forget(s, p, realm_user(p, realm, user));
 }
 
 static const authn_provider provider = {&check_password, NULL};

@@ -38,6 +38,8 @@
 
 #include <httpd.h>
 
+#include "mod_idtrust.h"
+
 /* The roles of idtrust.admin_account.role. */
 typedef enum { IT_ROLE_NONE = 0, IT_ROLE_ADMIN = 1, IT_ROLE_READER = 2 } it_role;
 
@@ -56,5 +58,11 @@ void it_authn_forget(server_rec *s, apr_pool_t *p, const char *user);
 /* The role of r->user as this request's login through the provider showed it, or
  * IT_ROLE_NONE when the provider did not authenticate r->user. */
 it_role it_authn_role(request_rec *r);
+
+/* The optional functions idtrust_check_secret and idtrust_forget_secret
+ * (mod_idtrust.h): other realms' secrets checked as the admin logins are. */
+authn_status idtrust_check_secret(request_rec *r, const char *realm, const char *user,
+                                  const char *secret, it_secret_lookup *lookup, void *ctx);
+void idtrust_forget_secret(server_rec *s, apr_pool_t *p, const char *realm, const char *user);
 
 #endif

@@ -248,6 +248,8 @@ static void register_hooks(apr_pool_t *p)
     APR_REGISTER_OPTIONAL_FN(idtrust_require_schema);
     APR_REGISTER_OPTIONAL_FN(idtrust_register_api);
     APR_REGISTER_OPTIONAL_FN(idtrust_listen);
+    APR_REGISTER_OPTIONAL_FN(idtrust_check_secret);
+    APR_REGISTER_OPTIONAL_FN(idtrust_forget_secret);
     ap_hook_pre_config(pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(post_config, NULL, NULL, APR_HOOK_MIDDLE);

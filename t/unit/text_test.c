@@ -68,5 +68,12 @@ int main(void)
 
     apr_pool_destroy(p);
     apr_terminate();
+    ok(idt_text_is_utf8("plain ascii") && idt_text_is_utf8("caf\xc3\xa9 \xf0\x9f\x98\x80"),
+       "ASCII and multi-byte UTF-8 are UTF-8");
+    ok(!idt_text_is_utf8("\xc0\xaf"), "an overlong form is not");
+    ok(!idt_text_is_utf8("\xed\xa0\x80"), "a surrogate is not");
+    ok(!idt_text_is_utf8("\xf4\x90\x80\x80"), "a code point past U+10FFFF is not");
+    ok(!idt_text_is_utf8("ab\xe2\x82"), "a truncated sequence is not");
+    ok(!idt_text_is_utf8("\xff"), "a byte UTF-8 never uses is not");
     return done_testing();
 }
