@@ -95,29 +95,35 @@ int idt_api_handle(const idt_api *api, request_rec *r, const char *handler,
  * idt_api_register_hooks() that registers them; call it from the module's
  * register_hooks, which adds its own post_config (it knows its directives). */
 #define IDT_API_HOOKS(api, handler_name, error_handler_name)                                       \
-    static void idt_api_hook_child_init(apr_pool_t *p, server_rec *s)                              \
+    IDT_API_HOOKS_AS(idt_api, api, handler_name, error_handler_name)
+
+/* The same for a module that serves more than one API (each with its own prefixes,
+ * envelope and handler names): the hooks of api are named after name, and
+ * name##_register_hooks() registers them. */
+#define IDT_API_HOOKS_AS(name, api, handler_name, error_handler_name)                              \
+    static void name##_hook_child_init(apr_pool_t *p, server_rec *s)                               \
     {                                                                                              \
         idt_api_child_init(&(api), p, s);                                                          \
     }                                                                                              \
-    static int idt_api_hook_translate(request_rec *r)                                              \
+    static int name##_hook_translate(request_rec *r)                                               \
     {                                                                                              \
         return idt_api_translate(&(api), r);                                                       \
     }                                                                                              \
-    static int idt_api_hook_map_to_storage(request_rec *r)                                         \
+    static int name##_hook_map_to_storage(request_rec *r)                                          \
     {                                                                                              \
         return idt_api_map_to_storage(&(api), r);                                                  \
     }                                                                                              \
-    static int idt_api_hook_handler(request_rec *r)                                                \
+    static int name##_hook_handler(request_rec *r)                                                 \
     {                                                                                              \
         return idt_api_handle(&(api), r, handler_name, error_handler_name);                        \
     }                                                                                              \
-    static void idt_api_register_hooks(void)                                                       \
+    static void name##_register_hooks(void)                                                        \
     {                                                                                              \
         static const char *const after_dbd[] = {"mod_dbd.c", NULL};                                \
-        ap_hook_child_init(idt_api_hook_child_init, after_dbd, NULL, APR_HOOK_MIDDLE);             \
-        ap_hook_translate_name(idt_api_hook_translate, NULL, NULL, APR_HOOK_FIRST);                \
-        ap_hook_map_to_storage(idt_api_hook_map_to_storage, NULL, NULL, APR_HOOK_FIRST);           \
-        ap_hook_handler(idt_api_hook_handler, NULL, NULL, APR_HOOK_MIDDLE);                        \
+        ap_hook_child_init(name##_hook_child_init, after_dbd, NULL, APR_HOOK_MIDDLE);              \
+        ap_hook_translate_name(name##_hook_translate, NULL, NULL, APR_HOOK_FIRST);                 \
+        ap_hook_map_to_storage(name##_hook_map_to_storage, NULL, NULL, APR_HOOK_FIRST);            \
+        ap_hook_handler(name##_hook_handler, NULL, NULL, APR_HOOK_MIDDLE);                         \
     }
 
 /* Logs e once and renders it through api's envelope. */
