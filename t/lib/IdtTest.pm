@@ -438,13 +438,14 @@ sub openssl_cmd {
     return $out;
 }
 
-# Polls $cond->() every 100 ms until it is true or $seconds pass; its last value.
+# Polls $cond->() every 250 ms (each poll runs psql) until it is true or $seconds pass;
+# its last value.
 sub ci_wait {
     my ($seconds, $cond) = @_;
     my $v;
-    for (1 .. $seconds * 10) {
+    for (1 .. $seconds * 4) {
         last if ($v = $cond->());
-        select(undef, undef, undef, 0.1);
+        select(undef, undef, undef, 0.25);
     }
     return $v;
 }
