@@ -112,11 +112,14 @@ my $held_cert = import_under($held_policy);
 is state_of($held_cert, $down_sys->{id}), 'none', 'a disabled system gets no notification';
 is api(PUT => "/idtrust/v1/external-systems/$down_sys->{id}", body => { enabled => JSON::PP::true() })->code, 200,
     'enabled again';
-my ($dead, $live) = map { import_under($held_policy) } 1 .. 2;
-psql("UPDATE idtrust.ci_outbox SET claimed_until = now() - interval '1 second', claimed_by = 'dead-node:1:1', "
-    . "attempts = 1 WHERE certificate_id = '$dead'");
-psql("UPDATE idtrust.ci_outbox SET claimed_until = now() + interval '4 seconds', claimed_by = 'live-node:1:1', "
-    . "attempts = 1 WHERE certificate_id = '$live'");
+# the rows as two nodes left them, written at once (a row the task could see before its
+# claim is set would be delivered at once): certificates of a policy that notifies nobody,
+# queued by hand
+my $quiet = ci_policy();
+my ($dead, $live) = map { import_under($quiet) } 1 .. 2;
+psql("INSERT INTO idtrust.ci_outbox (system_id, certificate_id, attempts, claimed_until, claimed_by) VALUES "
+    . "('$down_sys->{id}', '$dead', 1, now() - interval '1 second', 'dead-node:1:1'), "
+    . "('$down_sys->{id}', '$live', 1, now() + interval '4 seconds', 'live-node:1:1')");
 ok ci_wait(10, sub { state_of($dead, $down_sys->{id}) eq 'delivered' }), 'a dead node\'s claim: delivered';
 is state_of($live, $down_sys->{id}), 'pending', 'a live node\'s claim: not touched while it holds';
 ok ci_wait(10, sub { state_of($live, $down_sys->{id}) eq 'delivered' }), 'and delivered once it ends';
@@ -171,3 +174,7 @@ my @dupes = grep { my $id = $_; (grep { $_->[2] =~ /^2/ } @{ $att->{$id} }) != 1
 is scalar @dupes, 0, 'each received exactly once, whichever node sent it';
 system('/usr/sbin/apache2', '-f', "$node2/httpd.conf", '-k', 'stop');
 ci_wait(10, sub { !-e "$node2/httpd.pid" });
+
+# the systems made here notify nobody once this test is over (later tests add IdP
+# certificates of their own)
+api(DELETE => "/idtrust/v1/external-systems/$_->{id}") for $ok_sys, values(%sys), $down_sys, $f_sys, $src_sys;
