@@ -372,3 +372,82 @@ sub td_reset {
 }
 
 1;
+
+# ---- mod_certimport (t/certimport/) ----
+push @EXPORT, qw(ci_problem_ok ci_policy ci_system ci_import openssl_cmd ci_wait);
+
+# One test (a subtest): res is a MyID Core API error: status, application/problem+json,
+# exactly {type, title, status, detail, traceId}, detail matching msg_re when given.
+sub ci_problem_ok {
+    my ($res, $status, $name, $msg_re) = @_;
+    my $j = json_of($res);
+    Test::More::subtest($name => sub {
+        Test::More::plan(tests => 5);
+        Test::More::is($res->code, $status, "status $status") or Test::More::diag($res->as_string);
+        Test::More::like($res->header('Content-Type') // '', qr{\Aapplication/problem\+json\b}i,
+            'Content-Type is application/problem+json');
+        Test::More::is_deeply([sort keys %{ ref $j eq 'HASH' ? $j : {} }],
+            [qw(detail status title traceId type)], 'exactly the problem members');
+        Test::More::is($j && $j->{status}, $status, 'status member');
+        Test::More::like($j && defined $j->{detail} ? $j->{detail} : '', $msg_re // qr/\S/,
+            'detail says why');
+    });
+    return $j;
+}
+
+# A new certificate policy (admin API); returns its JSON. ci_policy(name => ..., %members)
+sub ci_policy {
+    my %o = @_;
+    my $uniq = "$$-" . int(rand(1e9));
+    my %body = (name => "policy-$uniq", objectId => "1.3.6.1.4.1.99999.$$." . int(rand(1e9)), %o);
+    my $res = api(POST => '/idtrust/v1/certificate-policies', body => \%body);
+    die 'policy create failed: ' . $res->as_string unless $res->code == 201;
+    return json_of($res);
+}
+
+# A new external system (admin API); returns its JSON.
+sub ci_system {
+    my %o = @_;
+    my %body = (name => "system-$$-" . int(rand(1e9)), mappingFile => 'RESTCertificateAdded.xml',
+        apiLocation => 'http://127.0.0.1:9/none', %o);
+    my $res = api(POST => '/idtrust/v1/external-systems', body => \%body);
+    die 'system create failed: ' . $res->as_string unless $res->code == 201;
+    return json_of($res);
+}
+
+# POST /rest.core/api/Certificates/import with x509 and policy (an objectId).
+sub ci_import {
+    my ($x509, $policy, %o) = @_;
+    return api(POST => '/rest.core/api/Certificates/import',
+        body => { x509 => $x509, certPolicyId => $policy, %{ $o{extra} // {} } },
+        headers => { 'x-api-version' => 1 }, (exists $o{auth} ? (auth => $o{auth}) : ()));
+}
+
+# Runs the openssl command; its stdout. Dies when it fails.
+sub openssl_cmd {
+    my @args = @_;
+    # key generation progress and "-----" lines stay out of the test output
+    open(my $saved, '>&', \*STDERR) or die;
+    open(STDERR, '>', '/dev/null') or die;
+    my $ok = open(my $fh, '-|', 'openssl', @args);
+    open(STDERR, '>&', $saved) or die;
+    $ok or die "openssl: $!";
+    local $/;
+    my $out = <$fh> // '';
+    close $fh or die "openssl @args failed\n";
+    return $out;
+}
+
+# Polls $cond->() every 250 ms (each poll runs psql) until it is true or $seconds pass;
+# its last value.
+sub ci_wait {
+    my ($seconds, $cond) = @_;
+    my $v;
+    for (1 .. $seconds * 4) {
+        last if ($v = $cond->());
+        select(undef, undef, undef, 0.25);
+    }
+    return $v;
+}
+
+1;

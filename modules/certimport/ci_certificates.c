@@ -1,0 +1,271 @@
+#include "ci_certificates.h"
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+#include <http_protocol.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+
+#include "ci_view.h"
+#include "idt_dn.h"
+#include "idt_httpd_body.h"
+#include "idt_httpd_page.h"
+#include "idt_httpd_query.h"
+#include "idt_inventory.h"
+#include "idt_json.h"
+#include "idt_pkcs7.h"
+
+int ci_is_uuid(const char *s)
+{
+    int i;
+    for (i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-') return 0;
+        } else if (!s[i] || !apr_isxdigit(s[i]) || apr_isupper(s[i]))
+            return 0;
+    }
+    return s[36] == '\0';
+}
+
+#define VIEW_SELECT "SELECT " CI_VIEW_COLUMNS " FROM idtrust.certificate c" CI_VIEW_JOINS
+
+/* The view of MyID certificate id, or IDT_E_NOT_FOUND. */
+static idt_error *view_of(idt_req *q, const char *id, json_t **view)
+{
+    const char *params[1] = {id};
+    idt_cert *cert;
+    PGresult *r;
+    idt_error *e;
+
+    if (!ci_is_uuid(id)) return idt_err(q->p, IDT_E_NOT_FOUND, "no certificate with that id");
+    e = idt_db_exec(q->db, &r, VIEW_SELECT " WHERE c.id = $1 AND m.certificate_id IS NOT NULL", 1,
+                    params);
+    if (e) return e;
+    if (PQntuples(r) == 0) return idt_err(q->p, IDT_E_NOT_FOUND, "no certificate with that id");
+    return ci_view_row(q->p, r, 0, 0, view, &cert);
+}
+
+/* The subject's CN (the person's name), else the whole DN. */
+static const char *person_name(apr_pool_t *p, const idt_cert *c)
+{
+    X509_NAME *n = X509_get_subject_name(c->x509);
+    int i = n ? X509_NAME_get_index_by_NID(n, NID_commonName, -1) : -1;
+    unsigned char *utf8 = NULL;
+    const char *out = c->subject;
+
+    if (i >= 0) {
+        ASN1_STRING *s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i));
+        int len = ASN1_STRING_to_UTF8(&utf8, s);
+        if (len > 0) out = apr_pstrmemdup(p, (const char *)utf8, (apr_size_t)len);
+        OPENSSL_free(utf8);
+    }
+    ERR_clear_error();
+    return *out ? out : "(no subject)";
+}
+
+/* The person the subject DN names: made when create is set and none matches; NULL id
+ * when none matches and create is not set, or the subject is empty. */
+static idt_error *person_for(idt_req *q, const idt_cert *c, int create, const char **id)
+{
+    const char *key, *params[3];
+    PGresult *r;
+    idt_error *e;
+
+    *id = NULL;
+    if (!*c->subject || idt_dn_key(q->p, c->subject, &key)) return NULL;
+    params[0] = key;
+    if (!create) {
+        e = idt_db_exec(q->db, &r, "SELECT id FROM idtrust.ci_person WHERE dn_key = $1", 1, params);
+        if (!e && PQntuples(r)) *id = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
+        return e;
+    }
+    params[1] = person_name(q->p, c);
+    params[2] = c->subject;
+    /* the no-op update makes RETURNING give the row that was already there */
+    e = idt_db_exec(q->db, &r,
+                    "INSERT INTO idtrust.ci_person (dn_key, name, dn) VALUES ($1, $2, $3) "
+                    "ON CONFLICT (dn_key) DO UPDATE SET dn_key = EXCLUDED.dn_key "
+                    "RETURNING id, (xmax = 0)",
+                    3, params);
+    if (e) return e;
+    *id = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
+    if (*PQgetvalue(r, 0, 1) == 't')
+        return idt_audit(q->db, &q->who, "myid_person.create", "myid_person", *id,
+                         json_pack("{s:s}", "dn", c->subject));
+    return NULL;
+}
+
+idt_error *ci_certificate_import(idt_req *q)
+{
+    static const char *const allowed[] = {"x509", "certPolicyId", "createUser", NULL};
+    const char *version = apr_table_get(q->r->headers_in, "x-api-version");
+    const char *x509, *policy_oid, *params[4], *person_id = NULL, *inv_id;
+    json_t *in, *create, *view;
+    idt_cert *c;
+    PGresult *r;
+    int in_bundle;
+    idt_error *e;
+
+    if (version && strcmp(version, "1"))
+        return idt_err(q->p, IDT_E_BAD_REQUEST,
+                       "x-api-version %s is not served: this API is version 1",
+                       strlen(version) <= 16 ? version : "(too long)");
+    if ((e = idt_httpd_read_json(q->r, &in)) || (e = idt_json_only(q->p, in, allowed)) ||
+        (e = idt_json_string(q->p, in, "x509", 1, 1024 * 1024, &x509)) ||
+        (e = idt_json_string(q->p, in, "certPolicyId", 1, 128, &policy_oid)))
+        return e;
+    create = json_object_get(in, "createUser");
+    if (create && !json_is_boolean(create))
+        return idt_err(q->p, IDT_E_BAD_REQUEST, "createUser must be true or false");
+    if ((e = idt_cert_or_bundle_parse(q->p, x509, strlen(x509), &c, &in_bundle))) {
+        e->msg = apr_pstrcat(q->p, "x509: ", e->msg, NULL);
+        return e;
+    }
+    params[0] = policy_oid;
+    if ((e = idt_db_exec(q->db, &r, "SELECT id FROM idtrust.ci_policy WHERE object_id = $1", 1,
+                         params)))
+        return e;
+    if (PQntuples(r) == 0)
+        return idt_err(q->p, IDT_E_BAD_REQUEST,
+                       "certPolicyId names no certificate policy (no policy has that objectId)");
+    params[1] = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
+
+    /* one import of a certificate at a time, so the second one finds the first */
+    params[0] = c->sha256_hex;
+    if ((e = idt_db_exec(q->db, &r, "SELECT pg_advisory_xact_lock(hashtextextended($1, 20))", 1,
+                         params)) ||
+        (e = idt_db_exec(q->db, &r,
+                         "SELECT certificate_id FROM idtrust.ci_certificate WHERE sha256 = $1", 1,
+                         params)))
+        return e;
+    if (PQntuples(r) > 0) {
+        /* imported before: the answer is that certificate, and nothing changes, so a
+           notifier that retries after a lost answer succeeds */
+        if ((e = view_of(q, PQgetvalue(r, 0, 0), &view))) return e;
+        idt_reply(q, 200, json_incref(view));
+        return NULL;
+    }
+    if ((e = person_for(q, c, json_is_true(create), &person_id)) ||
+        (e = idt_inventory_add(q->db, c, CI_SOURCE, &inv_id)))
+        return e;
+    params[0] = inv_id;
+    params[2] = person_id;
+    params[3] = c->sha256_hex;
+    if ((e = idt_db_exec(q->db, &r,
+                         "INSERT INTO idtrust.ci_certificate (certificate_id, policy_id, "
+                         "person_id, sha256) VALUES ($1, $2, $3, $4)",
+                         4, params)) ||
+        (e = idt_audit(q->db, &q->who, "myid_certificate.import", "myid_certificate", inv_id,
+                       json_pack("{s:s, s:s, s:s, s:i}", "subject", c->subject, "sha256",
+                                 c->sha256_hex, "cert_policy_id", policy_oid, "in_bundle",
+                                 in_bundle))) ||
+        (e = view_of(q, inv_id, &view)))
+        return e;
+    apr_table_setn(q->r->headers_out, "Location",
+                   apr_pstrcat(q->p, "/rest.core/api/Certificates/", inv_id, NULL));
+    idt_reply(q, 201, json_incref(view));
+    return NULL;
+}
+
+idt_error *ci_certificate_get(idt_req *q)
+{
+    json_t *view;
+    idt_error *e = view_of(q, q->args[0], &view);
+    if (e) return e;
+    idt_reply(q, 200, json_incref(view));
+    return NULL;
+}
+
+/* serial: the certSerialNo (hex, colons allowed) as the inventory's decimal. */
+static idt_error *serial_param(apr_pool_t *p, const char *hex, const char **dec)
+{
+    char *clean = apr_palloc(p, strlen(hex) + 1), *w = clean, *d;
+    BIGNUM *bn = NULL;
+    const char *s;
+
+    *dec = NULL;
+    if (!hex) return NULL;
+    for (s = hex; *s; s++) {
+        if (*s == ':') continue;
+        if (!apr_isxdigit(*s) || w - clean >= 128)
+            return idt_err(p, IDT_E_BAD_REQUEST, "serial must be the certSerialNo, in hex");
+        *w++ = *s;
+    }
+    *w = '\0';
+    if (!*clean || !BN_hex2bn(&bn, clean))
+        return idt_err(p, IDT_E_BAD_REQUEST, "serial must be the certSerialNo, in hex");
+    d = BN_bn2dec(bn);
+    BN_free(bn);
+    if (d) *dec = apr_pstrdup(p, d);
+    OPENSSL_free(d);
+    return *dec ? NULL : idt_err(p, IDT_E_INTERNAL, "the serial number cannot be converted");
+}
+
+idt_error *ci_certificate_list(idt_req *q)
+{
+    static const char *const allowed[] = {"serial", "issuer", "policy", "expiringBefore",
+                                          "limit", "marker", NULL};
+    const char *params[6], *exp;
+    apr_table_t *t;
+    idt_page page;
+    json_t *list, *view;
+    idt_cert *cert;
+    PGresult *r;
+    idt_error *e;
+    int i, n;
+
+    if ((e = idt_query_parse(q->r, allowed, &t)) || (e = idt_page_parse(q->p, t, &page)))
+        return e;
+    if (apr_table_get(t, "serial") &&
+        (e = serial_param(q->p, apr_table_get(t, "serial"), &params[0])))
+        return e;
+    if (!apr_table_get(t, "serial")) params[0] = NULL;
+    params[1] = apr_table_get(t, "issuer");
+    params[2] = apr_table_get(t, "policy");
+    exp = apr_table_get(t, "expiringBefore");
+    if (exp) {
+        int y, mo, d, len = 0;
+        if (sscanf(exp, "%4d-%2d-%2d%n", &y, &mo, &d, &len) != 3 || len != 10 ||
+            (exp[10] && exp[10] != 'T' && exp[10] != ' ') || mo < 1 || mo > 12 || d < 1 || d > 31)
+            return idt_err(q->p, IDT_E_BAD_REQUEST,
+                           "expiringBefore must be a date (2027-01-31) or an RFC 3339 date-time");
+        if (exp[10]) {
+            /* the database decides whether the rest is a time; a bad one is a 400 */
+            const char *ok = exp + 10;
+            for (; *ok; ok++)
+                if (!apr_isdigit(*ok) && !strchr("T :.+-Z", *ok))
+                    return idt_err(q->p, IDT_E_BAD_REQUEST,
+                                   "expiringBefore must be a date or an RFC 3339 date-time");
+        }
+    }
+    params[3] = exp;
+    if (page.marker) {
+        for (i = 0; page.marker[i]; i++)
+            if (!apr_isdigit(page.marker[i]) || i > 17)
+                return idt_err(q->p, IDT_E_BAD_REQUEST, "marker is not one this API gave out");
+    }
+    params[4] = page.marker;
+    params[5] = idt_page_fetch(q->p, &page);
+    e = idt_db_exec(q->db, &r,
+                    VIEW_SELECT
+                    " WHERE m.certificate_id IS NOT NULL AND ($1::text IS NULL OR c.serial = $1) "
+                    "AND ($2::text IS NULL OR c.issuer = $2) "
+                    "AND ($3::text IS NULL OR pol.object_id = $3 OR pol.name = $3) "
+                    "AND ($4::timestamptz IS NULL OR c.not_after < $4::timestamptz) "
+                    "AND ($5::bigint IS NULL OR m.number > $5::bigint) "
+                    "ORDER BY m.number LIMIT $6::int",
+                    6, params);
+    if (e) {
+        if (exp && e->kind == IDT_E_INTERNAL)
+            return idt_err(q->p, IDT_E_BAD_REQUEST,
+                           "expiringBefore must be a date or an RFC 3339 date-time");
+        return e;
+    }
+    list = idt_page_reply(q, "results", r, &page, CI_VIEW_NUMBER_COL, -1, &n);
+    for (i = 0; i < n; i++) {
+        if ((e = ci_view_row(q->p, r, i, 0, &view, &cert)) ||
+            (e = idt_append(q, list, json_incref(view))))
+            return e;
+    }
+    return NULL;
+}

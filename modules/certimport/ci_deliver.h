@@ -1,0 +1,24 @@
+/* The delivery of REST Certificate Added notifications: a mod_watchdog task that claims
+ * due outbox rows (FOR UPDATE SKIP LOCKED, with a lease), makes each request from its
+ * system's mapping file, sends them all at once with libcurl (a bearer token from the
+ * system's token endpoint when it has one) and records each result. */
+#ifndef CI_DELIVER_H
+#define CI_DELIVER_H
+
+#include <httpd.h>
+
+#include "ci_config.h"
+
+/* The header every attempt of a notification carries, its outbox id as value. */
+#define CI_DELIVERY_HEADER "Idtrust-Delivery-Id"
+
+/* post_config: registers the task on a singleton child watchdog (one process of this
+ * httpd delivers; the other nodes' processes compete for rows through the database).
+ * NULL or the sentence to log. */
+const char *ci_deliver_post_config(apr_pool_t *pconf, server_rec *s, const ci_config *c);
+
+/* The delay before attempt n+1 after n failed attempts, without jitter (seconds):
+ * first * 2^(n-1), at most max. */
+long ci_retry_delay(const ci_config *c, int n);
+
+#endif
