@@ -12,6 +12,7 @@
 
 #include "idt_httpd_db.h"
 #include "idt_httpd_error.h"
+#include "idt_text.h"
 #include "it_store.h"
 #include "it_throttle.h"
 
@@ -56,38 +57,6 @@ void it_authn_forget(server_rec *s, apr_pool_t *p, const char *user)
     it_store_changed(); /* and every child forgets what it kept */
 }
 
-/* Whether s is well-formed UTF-8 (no overlong forms, surrogates or code points past
- * U+10FFFF): PostgreSQL refuses anything else with an error (22021). */
-static int is_utf8(const unsigned char *s)
-{
-    while (*s) {
-        unsigned char c = *s;
-        int n, i;
-        apr_uint32_t cp;
-        if (c < 0x80) {
-            s++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf)
-            n = 1, cp = c & 0x1f;
-        else if (c >= 0xe0 && c <= 0xef)
-            n = 2, cp = c & 0x0f;
-        else if (c >= 0xf0 && c <= 0xf4)
-            n = 3, cp = c & 0x07;
-        else
-            return 0;
-        for (i = 1; i <= n; i++) {
-            if ((s[i] & 0xc0) != 0x80) return 0;
-            cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return 0;
-        s += n + 1;
-    }
-    return 1;
-}
-
 it_role it_role_of(const char *name)
 {
     if (!name) return IT_ROLE_NONE;
@@ -129,7 +98,7 @@ static authn_status lookup(request_rec *r, const char *user, const char **hash, 
     PGresult *res;
     idt_error *e;
 
-    if (!is_utf8((const unsigned char *)user)) return AUTH_USER_NOT_FOUND;
+    if (!idt_text_is_utf8(user)) return AUTH_USER_NOT_FOUND;
     e = idt_httpd_db(r, &db);
     if (!e)
         e = idt_db_exec(

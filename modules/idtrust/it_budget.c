@@ -28,7 +28,8 @@ typedef struct it_dbd_svr_cfg {
 #define IT_DBD_UNSET "[DBDriver unset]"
 
 /* Modules whose read cache keeps a LISTEN connection from each process's pool. */
-static const char *const listening_modules[] = {"mod_idstore.c", "mod_trustdoc.c", NULL};
+static const char *const listening_modules[] = {"mod_idstore.c", "mod_trustdoc.c",
+                                                    "mod_ssoadmin.c", NULL};
 
 /* The generation (+1) whose budget has been checked, in one word of anonymous shared
  * memory. It is mapped when httpd loads this module, in the parent before it forks, so
