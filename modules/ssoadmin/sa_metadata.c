@@ -240,7 +240,8 @@ static idt_error *put(idt_req *q, const sa_uri *u)
     if (policy && strcmp(policy, POLICY_KEEP))
         return idt_err(q->p, IDT_E_BAD_REQUEST, "query parameter policy can only be " POLICY_KEEP);
     keep = policy != NULL;
-    if ((e = sa_form(q, &form)) || (e = sa_form_only(q, form, form_names, "$attribute/metadata")))
+    if ((e = sa_form(q, &form)) || (e = sa_form_only(q, form, form_names, "$attribute/metadata")) ||
+        (e = app_of(q, u, 1, &app)))
         return e;
     if (apr_table_elts(form)->nelts > 1)
         return idt_err(q->p, IDT_E_BAD_REQUEST, "form parameter metadata is given twice");
@@ -259,7 +260,6 @@ static idt_error *put(idt_req *q, const sa_uri *u)
     if (e) return e;
     for (i = 0; i < m.urls->nelts; i++)
         if ((e = url_check(q, APR_ARRAY_IDX(m.urls, i, const char *)))) return e;
-    if ((e = app_of(q, u, 1, &app))) return e;
 
     id = keep ? m.client_id : NULL;
     secret = keep && !strcmp(m.type, "application/json") ? m.secret : NULL;
