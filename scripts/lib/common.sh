@@ -195,6 +195,7 @@ idt_httpd_conf() {
         echo "LoadModule idtrust_module \"$IDT_ROOT/modules/idtrust/.libs/mod_idtrust.so\""
         echo "LoadModule idstore_module \"$IDT_ROOT/modules/idstore/.libs/mod_idstore.so\""
         echo "LoadModule trustdoc_module \"$IDT_ROOT/modules/trustdoc/.libs/mod_trustdoc.so\""
+        echo "LoadModule ssoadmin_module \"$IDT_ROOT/modules/ssoadmin/.libs/mod_ssoadmin.so\""
         echo "Listen 127.0.0.1:$port"
         echo "Listen 127.0.0.1:$tls_port https"
         idt_is_root && { echo "User $IDT_USER"; echo "Group $IDT_USER"; }
@@ -222,6 +223,7 @@ idt_httpd_conf() {
         sed '/IdtrustSecretKeyFile/d' "$IDT_ROOT/conf/mods-available/idtrust.conf"
         cat "$IDT_ROOT/conf/mods-available/idstore.conf"
         cat "$IDT_ROOT/conf/mods-available/trustdoc.conf"
+        cat "$IDT_ROOT/conf/mods-available/ssoadmin.conf"
         echo "SSLSessionCache shmcb:$var/run/ssl_scache(512000)"
         echo "<VirtualHost 127.0.0.1:$tls_port>"
         echo "    SSLEngine on"

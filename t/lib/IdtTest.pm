@@ -372,3 +372,91 @@ sub td_reset {
 }
 
 1;
+
+# ---- mod_ssoadmin (t/ssoadmin/) ----
+push @EXPORT, qw(sso sso_form sso_error_ok sso_counts sso_reset sso_ids);
+
+my %SSO_ACCEPT = (text => 'text/plain', json => 'application/json', xml => 'application/xml');
+
+# A form body as curl -d joins its arguments: 'name=value' pairs as given (not encoded),
+# joined by '&'. Pairs of a list ref of [name, value] are %-encoded, as --data-urlencode does.
+sub sso_form {
+    return join '&', map {
+        ref $_ ? join('=', map { my $v = $_; $v =~ s/([^A-Za-z0-9_.~-])/sprintf('%%%02X', ord $1)/ge; $v } @$_) : $_
+    } @_;
+}
+
+# sso(METHOD, PATH under /sso-api, form => [pairs for sso_form] | 'raw body',
+#     accept => 'text' | 'json' | 'xml' | 'any header value', plus api()'s options)
+sub sso {
+    my ($method, $path, %o) = @_;
+    my %headers = %{ delete $o{headers} // {} };
+    if (defined(my $a = delete $o{accept})) { $headers{Accept} = $SSO_ACCEPT{$a} // $a }
+    if (exists $o{form}) {
+        my $f = delete $o{form};
+        $o{body} = ref $f ? sso_form(@$f) : $f;
+        $o{type} //= 'application/x-www-form-urlencoded';
+    }
+    return api($method, "/sso-api$path", %o, headers => \%headers);
+}
+
+# One test (a subtest): res is a mod_ssoadmin error in format (text, json or xml): status,
+# Content-Type, the envelope's parts, a message (matching msg_re when given) and a
+# mod_unique_id request id, Vary: Accept. Returns the message.
+sub sso_error_ok {
+    my ($res, $status, $format, $name, $msg_re) = @_;
+    my $body = $res->decoded_content // '';
+    my ($st, $msg, $id);
+    if ($format eq 'json') {
+        my $j = json_of($res);
+        my $e = ref $j eq 'HASH' && ref $j->{error} eq 'HASH' && keys %$j == 1 ? $j->{error} : {};
+        ($st, $msg, $id) = @$e{qw(status message request_id)} if keys %$e == 3;
+    } elsif ($format eq 'xml') {
+        ($st, $id, $msg) = $body =~ m{\A<error status="(\d+)" request_id="([^"]*)"><message>(.*)</message></error>\z}s;
+        if (defined $msg) { $msg =~ s/&lt;/</g; $msg =~ s/&gt;/>/g; $msg =~ s/&quot;/"/g; $msg =~ s/&amp;/&/g }
+    } else {
+        ($st, $msg, $id) = $body =~ /\Aerror (\d+) ([^\n]*)\nrequest_id (\S+)\n\z/;
+    }
+    my %ct = (text => qr{\Atext/plain\b}, json => qr{\Aapplication/json\b}, xml => qr{\Aapplication/xml\b});
+    Test::More::subtest($name => sub {
+        Test::More::plan(tests => 6);
+        Test::More::is($res->code, $status, "status $status") or Test::More::diag($res->as_string);
+        Test::More::like($res->header('Content-Type') // '', $ct{$format}, "Content-Type of $format");
+        Test::More::is($st, $status, "the $format envelope, with the status")
+            or Test::More::diag($body);
+        Test::More::like($msg // '', $msg_re // qr/\S/, 'the message says why');
+        Test::More::like($id // '', unique_id_re(), 'request_id is a mod_unique_id id');
+        Test::More::like($res->header('Vary') // '', qr/\bAccept\b/, 'Vary: Accept');
+    });
+    return $msg;
+}
+
+# Row counts of the SSO tables and the audit trail, as one string to compare before/after.
+sub sso_counts {
+    return psql('SELECT (SELECT count(*) FROM idtrust.sso_object) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.sso_link) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.sso_client) || \' \' || '
+        . '(SELECT md5(string_agg(type || path || attributes::text, \',\' ORDER BY id)) FROM idtrust.sso_object) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.audit)');
+}
+
+# Back to a new repository's tree (the System site, its key container, password.1 and
+# the server, without links or clients), then a moment for the read caches' listeners.
+sub sso_reset {
+    psql(q{DELETE FROM idtrust.sso_link; DELETE FROM idtrust.sso_client;
+           DELETE FROM idtrust.sso_object WHERE NOT (type = 'server' OR type = 'method' AND path = '/password.1'
+             OR type = 'site' AND path IN ('/System', '/System/ServerKeyContainer'));
+           UPDATE idtrust.sso_object SET attributes = '{"description": ["Ubilogin System"]}'
+            WHERE type = 'site' AND path = '/System' AND attributes <> '{"description": ["Ubilogin System"]}';
+           UPDATE idtrust.sso_object SET attributes = '{}'
+            WHERE path <> '/System' AND attributes <> '{}' AND type IN ('server', 'method', 'site');});
+    select(undef, undef, undef, 0.3);
+}
+
+# The ids of a text/plain list answer, in order.
+sub sso_ids {
+    my $res = shift;
+    return [map { (split / /, $_, 2)[1] } grep { length } split /\n/, $res->decoded_content // ''];
+}
+
+1;
