@@ -20,8 +20,8 @@
 module AP_MODULE_DECLARE_DATA ssoadmin_module;
 
 /* The schema this build of the module needs. */
-#define SA_SCHEMA_VERSION 10
-#define SA_SCHEMA_MIGRATION "010_ssoadmin.sql"
+#define SA_SCHEMA_VERSION 11
+#define SA_SCHEMA_MIGRATION "011_sso_keys.sql"
 
 /* Triggers on the SSO tables NOTIFY this channel (empty payload: anything changed). */
 #define SA_CHANNEL "idtrust_ssoadmin"
