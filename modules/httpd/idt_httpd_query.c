@@ -38,9 +38,11 @@ idt_error *idt_params_parse(apr_pool_t *p, const char *text, const idt_params_sp
         if (ap_unescape_urlencoded(name) != OK || ap_unescape_urlencoded(value) != OK)
             return idt_err(p, IDT_E_BAD_REQUEST, "the %s is malformed",
                            !strcmp(what, "query") ? "query string" : what);
-        if (!(known = allowed_name(name, spec)))
+        if (!(known = allowed_name(name, spec))) {
+            if (spec->flags & IDT_PARAMS_IGNORE_UNKNOWN) continue;
             return idt_err(p, IDT_E_BAD_REQUEST, "unknown %s parameter %s", what,
                            ap_escape_logitem(p, name));
+        }
         if (!(spec->flags & IDT_PARAMS_REPEAT) && apr_table_get(t, known))
             return idt_err(p, IDT_E_BAD_REQUEST, "%s parameter %s is given twice", what, known);
         if (strlen(value) > spec->max_value)

@@ -32,6 +32,9 @@ typedef struct idt_params_spec {
 #define IDT_PARAMS_ANY_CASE 0x2
 /* An empty value is kept (as ""), not taken for an absent parameter. */
 #define IDT_PARAMS_KEEP_EMPTY 0x4
+/* A name not in the allowed list is skipped, not refused (RFC 6749 section 3.1: the
+ * authorization server ignores request parameters it does not know). */
+#define IDT_PARAMS_IGNORE_UNKNOWN 0x8
 
 /* Parses text (NULL or "" for none; not modified) into *out under spec: IDT_E_BAD_REQUEST
  * for a malformed escape, an encoded NUL, a name not allowed, a value too long, or (without

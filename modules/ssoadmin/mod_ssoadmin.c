@@ -13,15 +13,14 @@
 #include <http_request.h>
 
 #include "idt_httpd_runner.h"
+#include "sa_bearer.h"
 #include "sa_config.h"
 #include "sa_format.h"
+#include "sa_keyring.h"
+#include "sa_oauth.h"
 #include "sa_routes.h"
 
 module AP_MODULE_DECLARE_DATA ssoadmin_module;
-
-/* The schema this build of the module needs. */
-#define SA_SCHEMA_VERSION 11
-#define SA_SCHEMA_MIGRATION "011_sso_keys.sql"
 
 /* Triggers on the SSO tables NOTIFY this channel (empty payload: anything changed). */
 #define SA_CHANNEL "idtrust_ssoadmin"
@@ -54,6 +53,9 @@ static void *merge_server(apr_pool_t *p, void *basev, void *addv)
 {
     sa_config *base = basev, *add = addv, *c = apr_pcalloc(p, sizeof(*c));
     c->read_cache = add->read_cache >= 0 ? add->read_cache : base->read_cache;
+    c->issuer = add->issuer ? add->issuer : base->issuer;
+    c->token_lifetime = add->token_lifetime ? add->token_lifetime : base->token_lifetime;
+    c->scopes = add->scopes ? add->scopes : base->scopes;
     return c;
 }
 
@@ -66,10 +68,45 @@ static const char *set_read_cache(cmd_parms *cmd, void *dc, int on)
     return NULL;
 }
 
+static const char *set_issuer(cmd_parms *cmd, void *dc, const char *url)
+{
+    sa_config *c = ap_get_module_config(cmd->server->module_config, &ssoadmin_module);
+    apr_size_t n = strlen(url);
+    if (strncmp(url, "https://", 8) && strncmp(url, "http://", 7))
+        return "SsoIssuer must be an http(s) URL, e.g. https://sso.example.com/uas";
+    if (n && url[n - 1] == '/') return "SsoIssuer must not end with '/'";
+    c->issuer = url;
+    return NULL;
+}
+
+static const char *set_lifetime(cmd_parms *cmd, void *dc, const char *secs)
+{
+    sa_config *c = ap_get_module_config(cmd->server->module_config, &ssoadmin_module);
+    char *end;
+    long n = strtol(secs, &end, 10);
+    if (*end || n < 60 || n > 86400) return "SsoTokenLifetime must be 60 to 86400 seconds";
+    c->token_lifetime = (int)n;
+    return NULL;
+}
+
+static const char *add_scope(cmd_parms *cmd, void *dc, const char *scope)
+{
+    sa_config *c = ap_get_module_config(cmd->server->module_config, &ssoadmin_module);
+    const char *s;
+    for (s = scope; *s; s++)
+        if (*s <= 0x20 || *s >= 0x7f || *s == '"' || *s == '\\')
+            return "SsoScopes: a scope is printable ASCII without space, '\"' or '\\'";
+    if (!c->scopes) c->scopes = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    APR_ARRAY_PUSH(c->scopes, const char *) = scope;
+    return NULL;
+}
+
 static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     sa_config *c = ap_get_module_config(s->module_config, &ssoadmin_module);
     const char *err = idt_api_post_config(&api, pconf, s, c->read_cache != 0);
+
+    if (!err) err = idt_api_post_config(&sa_oauth_api, pconf, s, 0);
 
     if (err) {
         ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "SA00001: mod_ssoadmin: %s", err);
@@ -87,6 +124,12 @@ static int fixups(request_rec *r)
 }
 
 IDT_API_HOOKS(api, "ssoadmin", "ssoadmin-error")
+IDT_API_HOOKS_AS(sa_oauth, sa_oauth_api, "ssoadmin-oauth", "ssoadmin-oauth-error")
+
+static void child_init(apr_pool_t *pchild, server_rec *s)
+{
+    sa_keyring_child_init(s, pchild);
+}
 
 static void register_hooks(apr_pool_t *p)
 {
@@ -94,17 +137,28 @@ static void register_hooks(apr_pool_t *p)
 
     ap_hook_post_config(post_config, after_idtrust, NULL, APR_HOOK_MIDDLE);
     ap_hook_fixups(fixups, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(child_init, after_idtrust, NULL, APR_HOOK_MIDDLE);
     idt_api_register_hooks();
+    sa_oauth_register_hooks();
+    sa_bearer_register(p);
 }
 
 static const command_rec commands[] = {
     AP_INIT_FLAG("SsoadminReadCache", set_read_cache, NULL, RSRC_CONF,
                  "keep rendered GET responses until a write on any node changes the SSO tree "
                  "(default On)"),
+    AP_INIT_TAKE1("SsoIssuer", set_issuer, NULL, RSRC_CONF,
+                  "the issuer URL of access tokens (default: the request's own "
+                  "scheme://host:port/uas)"),
+    AP_INIT_TAKE1("SsoTokenLifetime", set_lifetime, NULL, RSRC_CONF,
+                  "seconds an access token is valid for (default 3600)"),
+    AP_INIT_ITERATE("SsoScopes", add_scope, NULL, RSRC_CONF,
+                    "the scopes the discovery documents list (default sso.manage "
+                    "myid.rest.basic)"),
     {NULL}};
 
 AP_DECLARE_MODULE(ssoadmin) = {
-    STANDARD20_MODULE_STUFF, NULL, NULL, create_server, merge_server, commands, register_hooks,
+    STANDARD20_MODULE_STUFF, sa_bearer_create_dir, sa_bearer_merge_dir, create_server, merge_server, commands, register_hooks,
 #if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
     AP_MODULE_FLAG_NONE
 #endif

@@ -112,6 +112,16 @@ WHERE idtrust.admin_account.password_hash <> crypt(:'pw', idtrust.admin_account.
 SQL
 }
 
+# Makes or updates the OAuth2 client $2 (scopes $3) of the SSO server with the secret in
+# $IDTRUST_CLIENT_SECRET (scripts/lib/sso-client.sql; the secret reaches psql through its
+# environment, never its command line).
+idt_client() {
+    local conninfo=$1 client=$2 scopes=$3
+    export IDTRUST_CLIENT_SECRET
+    idt_as_user psql "$conninfo" -q -v client="$client" -v scopes="$scopes" \
+        -f "$IDT_ROOT/scripts/lib/sso-client.sql" >/dev/null || idt_die "could not set the OAuth2 client $client"
+}
+
 # A self-signed TLS certificate for 127.0.0.1, made once under $1/tls.
 idt_tls() {
     local dir=$1/tls

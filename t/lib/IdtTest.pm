@@ -374,7 +374,7 @@ sub td_reset {
 1;
 
 # ---- mod_ssoadmin (t/ssoadmin/) ----
-push @EXPORT, qw(sso sso_form sso_error_ok sso_counts sso_reset sso_ids);
+push @EXPORT, qw(sso sso_form sso_error_ok sso_counts sso_reset sso_ids sso_token sso_test_client);
 
 my %SSO_ACCEPT = (text => 'text/plain', json => 'application/json', xml => 'application/xml');
 
@@ -386,11 +386,45 @@ sub sso_form {
     } @_;
 }
 
+# The test suite's OAuth2 client (scripts/test makes it: scripts/lib/sso-client.sql),
+# made again when a test removed it; returns (client_id, secret).
+sub sso_test_client {
+    my $n = psql("SELECT count(*) FROM idtrust.sso_client WHERE client_id = 'idtrust-test'");
+    if (!$n) {
+        local $ENV{IDTRUST_CLIENT_SECRET} = $ENV{IDTRUST_CLIENT_SECRET} // die "IDTRUST_CLIENT_SECRET not set\n";
+        system('psql', $ENV{IDTRUST_DB}, '-q', '-v', 'client=idtrust-test', '-v',
+            'scopes=sso.manage myid.rest.basic', '-f', 'scripts/lib/sso-client.sql') == 0
+            or die "sso-client.sql failed\n";
+    }
+    return ('idtrust-test', $ENV{IDTRUST_CLIENT_SECRET});
+}
+
+# An access token of the test client (scope: 'sso.manage' unless given), from the token
+# endpoint; kept until sso_token(undef) forgets it or a call answers 401.
+my %TOKENS;
+sub sso_token {
+    my $scope = @_ ? shift : 'sso.manage';
+    if (!defined $scope) { %TOKENS = (); return undef }
+    return $TOKENS{$scope} if $TOKENS{$scope};
+    my ($id, $secret) = sso_test_client();
+    my $res = api(POST => '/uas/oauth2/token', auth => [ $id, $secret ],
+        body => "grant_type=client_credentials&scope=$scope", type => 'application/x-www-form-urlencoded');
+    my $j = json_of($res);
+    die 'token endpoint: ' . $res->status_line . ' ' . ($res->decoded_content // '') . "\n"
+        unless $res->code == 200 && $j && $j->{access_token};
+    return $TOKENS{$scope} = $j->{access_token};
+}
+
 # sso(METHOD, PATH under /sso-api, form => [pairs for sso_form] | 'raw body',
 #     accept => 'text' | 'json' | 'xml' | 'any header value', plus api()'s options)
+# With no auth option the request carries the test client's bearer token (sso.manage).
 sub sso {
     my ($method, $path, %o) = @_;
     my %headers = %{ delete $o{headers} // {} };
+    if (!exists $o{auth}) {
+        $headers{Authorization} //= 'Bearer ' . sso_token();
+        $o{auth} = undef;
+    }
     if (defined(my $a = delete $o{accept})) { $headers{Accept} = $SSO_ACCEPT{$a} // $a }
     if (exists $o{form}) {
         my $f = delete $o{form};
@@ -451,6 +485,10 @@ sub sso_reset {
            UPDATE idtrust.sso_object SET attributes = '{}'
             WHERE path <> '/System' AND attributes <> '{}' AND type IN ('server', 'method', 'site');});
     select(undef, undef, undef, 0.3);
+    # the test client and the server's first signing key come back now, not inside a
+    # test that compares the repository before and after its request
+    sso_token(undef);
+    sso_token();
 }
 
 # The ids of a text/plain list answer, in order.
