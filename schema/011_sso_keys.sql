@@ -29,4 +29,37 @@ COMMENT ON COLUMN idtrust.sso_key.updated_at IS 'When the row last changed (kid,
 CREATE TRIGGER notify_ssoadmin AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON idtrust.sso_key
     FOR EACH STATEMENT EXECUTE FUNCTION idtrust.notify_ssoadmin();
 
+-- A key's certificate lives in the inventory as long as the key holds it: replaced by
+-- another one, or the key deleted (also by the cascade from its credential, or from a
+-- site deleted with everything in it), the row goes.
+CREATE FUNCTION idtrust.sso_key_certificate_gone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.certificate_id IS NOT NULL
+       AND (TG_OP = 'DELETE' OR NEW.certificate_id IS DISTINCT FROM OLD.certificate_id) THEN
+        DELETE FROM idtrust.certificate WHERE id = OLD.certificate_id;
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION idtrust.sso_key_certificate_gone() IS 'Deletes the inventory row of a key''s certificate once no key holds it (the key deleted, or its certificate replaced)';
+CREATE TRIGGER sso_key_certificate_gone AFTER DELETE OR UPDATE OF certificate_id ON idtrust.sso_key
+    FOR EACH ROW EXECUTE FUNCTION idtrust.sso_key_certificate_gone();
+
+-- The inventory's holders: credential keys are mod_ssoadmin's branch.
+CREATE OR REPLACE VIEW idtrust.certificate_holder AS
+    SELECT s.certificate_id, 'mod_idstore'::text AS module, 'saml_certificate'::text AS object_type,
+           s.id::text AS object_id,
+           '/v1/identity-stores/' || s.store_id || '/saml-certificates/' || s.id AS object_path
+      FROM idtrust.sp_certificate s
+    UNION ALL
+    SELECT c.certificate_id, 'mod_idstore', 'idp_certificate', c.id::text,
+           '/v1/identity-stores/' || i.store_id || '/external-idp/' || c.idp_id || '/certificate/' || c.id
+      FROM idtrust.idp_certificate c JOIN idtrust.external_idp i ON i.id = c.idp_id
+    UNION ALL
+    SELECT k.certificate_id, 'mod_ssoadmin', 'credential', '/credential' || o.path,
+           '/credential' || o.path
+      FROM idtrust.sso_key k JOIN idtrust.sso_object o ON o.id = k.credential_id
+     WHERE k.certificate_id IS NOT NULL;
+COMMENT ON COLUMN idtrust.certificate_holder.object_type IS 'What holds it, e.g. saml_certificate (an SP signing certificate), idp_certificate, credential (an SSO server key''s certificate)';
+CREATE INDEX sso_key_certificate_idx ON idtrust.sso_key (certificate_id);
+
 INSERT INTO idtrust.schema_version (version, name) VALUES (11, '011_sso_keys.sql');

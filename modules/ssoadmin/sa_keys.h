@@ -13,7 +13,9 @@
  * thumbprint when the attribute is not given; a kid another key has is IDT_E_CONFLICT). */
 idt_error *sa_key_written(idt_req *q, sa_obj *o, int created);
 
-/* GET and PUT /credential/{site}/{name}/$attribute/csr. */
+/* GET and PUT /credential/{site}/{name}/$attribute/csr: the key's PKCS#10 request (PEM,
+ * text/plain, CN = the credential's name) and the certificate a CA issued for it (204).
+ * Every $attribute of a credential comes here: another name is IDT_E_NOT_FOUND. */
 idt_error *sa_key_csr(idt_req *q, const sa_uri *u);
 
 #endif

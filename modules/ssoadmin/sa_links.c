@@ -278,7 +278,8 @@ idt_error *sa_link_set(idt_req *q, const sa_uri *u, int post)
                        apr_pstrcat(q->p, "sso_", sa_types[o->type].name, NULL),
                        sa_id(q->p, o->type, o->path), detail)))
         return e;
-    idt_reply(q, 201, linked_json(other, enabled, username));
+    /* the seed answers a key's association to the server with 200 */
+    idt_reply(q, !strcmp(l->kind, "credential") ? 200 : 201, linked_json(other, enabled, username));
     return NULL;
 }
 

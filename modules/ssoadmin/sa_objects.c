@@ -9,6 +9,7 @@
 #include "idt_httpd_body.h"
 #include "idt_httpd_query.h"
 #include "idt_json.h"
+#include "sa_keys.h"
 #include "sa_policy.h"
 
 /* Every form parameter name of the API, as answers spell them. */
@@ -396,7 +397,9 @@ idt_error *sa_obj_create(idt_req *q, sa_type t, const sa_obj *parent, const char
     if (e) return e;
     if (PQntuples(r) == 0) return taken(q, t, o->path);
     o->id = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
-    if ((e = audit(q, "sso.create", o, json_pack("{s:O}", "attributes", attrs)))) return e;
+    if ((e = audit(q, "sso.create", o, json_pack("{s:O}", "attributes", attrs))) ||
+        (e = sa_key_written(q, o, 1)))
+        return e;
     *out = o;
     return NULL;
 }
@@ -542,7 +545,7 @@ idt_error *sa_object_put(idt_req *q, const sa_uri *u)
         if ((e = parent_of(q, u->obj.type, u->obj.path, &parent)) ||
             (e = sa_obj_create(q, u->obj.type, parent, leaf, form, &o)))
             return e;
-        idt_reply(q, 201, sa_obj_json(o));
+        idt_reply(q, u->obj.type == SA_CREDENTIAL ? 200 : 201, sa_obj_json(o));
         return NULL;
     }
     if (name && *name && strcmp(name, o->name))
@@ -563,7 +566,9 @@ idt_error *sa_object_put(idt_req *q, const sa_uri *u)
             return e;
         o->attrs = attrs;
     }
-    idt_reply(q, 201, sa_obj_json(o));
+    if ((e = sa_key_written(q, o, 0))) return e;
+    /* the seed answers a key's PUT with 200 */
+    idt_reply(q, u->obj.type == SA_CREDENTIAL ? 200 : 201, sa_obj_json(o));
     return NULL;
 }
 
@@ -602,6 +607,10 @@ idt_error *sa_object_delete(idt_req *q, const sa_uri *u)
     if ((e = idt_db_exec(q->db, NULL, "DELETE FROM idtrust.sso_object WHERE id = $1", 1, params)) ||
         (e = audit(q, "sso.delete", o, json_pack("{s:I}", "objects_below", (json_int_t)below))))
         return e;
-    idt_reply(q, 200, sa_obj_json(o));
+    /* the seed answers a key's DELETE with 204 */
+    if (o->type == SA_CREDENTIAL)
+        idt_reply(q, 204, NULL);
+    else
+        idt_reply(q, 200, sa_obj_json(o));
     return NULL;
 }
