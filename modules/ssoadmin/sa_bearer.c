@@ -123,6 +123,13 @@ static authz_status scope_check(request_rec *r, const char *require_args, const 
 static const char *scope_parse(cmd_parms *cmd, const char *require_line, const void **parsed)
 {
     sa_dir_config *dc = cmd->context ? ap_get_module_config(cmd->context, &ssoadmin_module) : NULL;
+
+    /* a section where no directive of this module appeared has no configuration of ours
+     * yet: make it, as httpd does for a module's own directives */
+    if (!dc && cmd->context) {
+        dc = sa_bearer_create_dir(cmd->pool, cmd->path);
+        ap_set_module_config(cmd->context, &ssoadmin_module, dc);
+    }
     const char *t = require_line, *word;
     int n = 0;
 

@@ -206,7 +206,9 @@ static int has(const apr_array_header_t *a, const char *s)
     return 0;
 }
 
-/* The scopes the client may have: its metadata's "scope" (JSON metadata). */
+/* The scopes the client may have: its metadata's "scope" (JSON metadata). Asked on every
+ * grant, so a client whose application was disabled gets no token even while its secret
+ * is remembered. */
 static idt_error *client_scopes(idt_req *q, const char *client_id, apr_array_header_t **out)
 {
     const char *params[1] = {client_id};
@@ -215,11 +217,14 @@ static idt_error *client_scopes(idt_req *q, const char *client_id, apr_array_hea
     idt_error *e;
 
     e = idt_db_exec(q->db, &r,
-                    "SELECT metadata FROM idtrust.sso_client WHERE client_id = $1 "
-                    "AND metadata_type = 'application/json'",
+                    "SELECT CASE WHEN c.metadata_type = 'application/json' THEN c.metadata END "
+                    "FROM idtrust.sso_client c JOIN idtrust.sso_object a ON a.id = c.application_id "
+                    "WHERE c.client_id = $1 AND a.attributes->>'enabled' = 'true'",
                     1, params);
     if (e) return e;
-    md = PQntuples(r) ? idt_json_own(q->p, json_loads(PQgetvalue(r, 0, 0), 0, NULL)) : NULL;
+    if (PQntuples(r) == 0)
+        return oauth_err(q->p, IDT_E_UNAUTHORIZED, "invalid_client", "client authentication failed");
+    md = PQgetisnull(r, 0, 0) ? NULL : idt_json_own(q->p, json_loads(PQgetvalue(r, 0, 0), 0, NULL));
     *out = split(q->p, json_string_value(json_object_get(md, "scope")));
     return NULL;
 }
@@ -227,7 +232,7 @@ static idt_error *client_scopes(idt_req *q, const char *client_id, apr_array_hea
 static idt_error *granted_scopes(idt_req *q, const char *client_id, const char *requested,
                                  apr_array_header_t **out)
 {
-    apr_array_header_t *allowed, *asked;
+    apr_array_header_t *allowed = NULL, *asked;
     idt_error *e;
     int i;
 
