@@ -223,7 +223,8 @@ COMMENT ON COLUMN idtrust.ci_notification.claimed_until IS 'End of the current c
 COMMENT ON COLUMN idtrust.ci_notification.certificate_id IS 'idtrust.certificate.id';
 COMMENT ON COLUMN idtrust.ci_notification.system_id IS 'idtrust.ci_external_system.id';
 
--- The inventory's holder view gains the MyID certificates.
+-- The inventory's holder view gains the MyID certificates (and keeps every branch of the
+-- migrations before: mod_idstore's, mod_ssoadmin's credential keys of 011).
 CREATE OR REPLACE VIEW idtrust.certificate_holder AS
     SELECT s.certificate_id, 'mod_idstore'::text AS module, 'saml_certificate'::text AS object_type,
            s.id::text AS object_id,
@@ -233,6 +234,11 @@ CREATE OR REPLACE VIEW idtrust.certificate_holder AS
     SELECT c.certificate_id, 'mod_idstore', 'idp_certificate', c.id::text,
            '/v1/identity-stores/' || i.store_id || '/external-idp/' || c.idp_id || '/certificate/' || c.id
       FROM idtrust.idp_certificate c JOIN idtrust.external_idp i ON i.id = c.idp_id
+    UNION ALL
+    SELECT k.certificate_id, 'mod_ssoadmin', 'credential', '/credential' || o.path,
+           '/credential' || o.path
+      FROM idtrust.sso_key k JOIN idtrust.sso_object o ON o.id = k.credential_id
+     WHERE k.certificate_id IS NOT NULL
     UNION ALL
     SELECT m.certificate_id, 'mod_certimport', 'myid_certificate', m.certificate_id::text,
            '/rest.core/api/Certificates/' || m.certificate_id

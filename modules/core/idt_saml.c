@@ -194,6 +194,73 @@ idt_error *idt_saml_idp_parse(apr_pool_t *p, const char *xml, apr_size_t len, id
     return err;
 }
 
+/* The md:EntityDescriptor of root (itself, or the only one of an md:EntitiesDescriptor). */
+static idt_error *entity_of(apr_pool_t *p, xmlNodePtr root, xmlNodePtr *ent)
+{
+    xmlNodePtr c;
+    int n = 0;
+
+    if (is_el(root, NS_MD, "EntityDescriptor")) {
+        *ent = root;
+        return NULL;
+    }
+    if (!is_el(root, NS_MD, "EntitiesDescriptor"))
+        return idt_err(p, IDT_E_XML,
+                       "root element is neither md:EntityDescriptor nor"
+                       " md:EntitiesDescriptor (namespace " NS_MD ")");
+    for (c = root->children; c; c = c->next)
+        if (is_el(c, NS_MD, "EntityDescriptor") && n++ == 0) *ent = c;
+    if (n != 1)
+        return idt_err(p, IDT_E_XML,
+                       "md:EntitiesDescriptor holds %d md:EntityDescriptor elements;"
+                       " exactly one is expected",
+                       n);
+    return NULL;
+}
+
+static idt_error *read_sp(apr_pool_t *p, xmlNodePtr root, idt_saml_sp **out)
+{
+    xmlNodePtr ent = NULL, spsso, c;
+    idt_saml_sp *sp;
+    idt_error *e;
+
+    if ((e = entity_of(p, root, &ent))) return e;
+    sp = apr_pcalloc(p, sizeof(*sp));
+    sp->entity_id = attr(p, ent, "entityID");
+    if (sp->entity_id == NULL || idt_text_blank(sp->entity_id))
+        return idt_err(p, IDT_E_XML, "md:EntityDescriptor has no entityID attribute");
+    if ((spsso = first_child(ent, NS_MD, "SPSSODescriptor")) == NULL)
+        return idt_err(p, IDT_E_XML, "md:EntityDescriptor has no md:SPSSODescriptor");
+    sp->acs_urls = apr_array_make(p, 2, sizeof(const char *));
+    for (c = spsso->children; c; c = c->next) {
+        const char *loc;
+        if (!is_el(c, NS_MD, "AssertionConsumerService")) continue;
+        if ((loc = attr(p, c, "Location")) == NULL || idt_text_blank(loc)) continue;
+        APR_ARRAY_PUSH(sp->acs_urls, const char *) = loc;
+    }
+    if (sp->acs_urls->nelts == 0)
+        return idt_err(p, IDT_E_XML,
+                       "md:SPSSODescriptor has no md:AssertionConsumerService with a Location");
+    *out = sp;
+    return NULL;
+}
+
+idt_error *idt_saml_sp_parse(apr_pool_t *p, const char *xml, apr_size_t len, idt_saml_sp **out)
+{
+    apr_pool_t *tmp;
+    xmlDocPtr doc = NULL;
+    idt_error *err;
+
+    *out = NULL;
+    if (apr_pool_create(&tmp, p) != APR_SUCCESS)
+        return idt_err(p, IDT_E_INTERNAL, "cannot create a memory pool");
+    if ((err = idt_xml_parse(tmp, xml, len, NULL, &doc)) == NULL)
+        err = read_sp(p, xmlDocGetRootElement(doc), out);
+    if (err) err = idt_err(p, err->kind, "%s", err->msg); /* outlives tmp */
+    apr_pool_destroy(tmp);
+    return err;
+}
+
 /* ---- writing metadata -------------------------------------------------------------- */
 
 /* A value fit for an XML 1.0 document: valid UTF-8 without C0 controls other than

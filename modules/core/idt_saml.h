@@ -26,6 +26,18 @@ typedef struct idt_saml_idp {
  * element or attribute name. */
 idt_error *idt_saml_idp_parse(apr_pool_t *p, const char *xml, apr_size_t len, idt_saml_idp **out);
 
+typedef struct idt_saml_sp {
+    const char *entity_id;        /* EntityDescriptor/@entityID */
+    apr_array_header_t *acs_urls; /* const char *: SPSSODescriptor/AssertionConsumerService/
+                                     @Location, in document order */
+} idt_saml_sp;
+
+/* Parses SP metadata: an md:EntityDescriptor (or an md:EntitiesDescriptor holding
+ * exactly one) with an md:SPSSODescriptor holding at least one
+ * AssertionConsumerService with a Location, read with idt_xml_parse and its default
+ * limits (IDT_E_XML, IDT_E_PRIVATE_KEY as for idt_saml_idp_parse). */
+idt_error *idt_saml_sp_parse(apr_pool_t *p, const char *xml, apr_size_t len, idt_saml_sp **out);
+
 /* Builds SP metadata (md:EntityDescriptor with an SPSSODescriptor,
  * AuthnRequestsSigned="true", one KeyDescriptor use="signing" holding cert_b64 and
  * one AssertionConsumerService HTTP-POST at acs_url), serialised as UTF-8 with an

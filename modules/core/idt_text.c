@@ -71,15 +71,14 @@ int idt_text_blank(const char *s)
     return 1;
 }
 
-/* Whether s is well-formed UTF-8 (no overlong forms, surrogates or code points past
- * U+10FFFF): PostgreSQL refuses anything else with an error (22021). */
-int idt_text_is_utf8(const char *str)
+int idt_text_is_utf8(const char *text)
 {
-    const unsigned char *s = (const unsigned char *)str;
+    const unsigned char *s = (const unsigned char *)text;
+
     while (*s) {
         unsigned char c = *s;
         int n, i;
-        apr_uint32_t cp;
+        unsigned long cp;
         if (c < 0x80) {
             s++;
             continue;

@@ -34,8 +34,9 @@ idt_error *idt_text_private_key_check(apr_pool_t *p, const char *text, apr_size_
  * (U+180E, U+200B..U+200D, U+2060, U+FEFF). Bytes that are not UTF-8 count as visible. */
 int idt_text_blank(const char *s);
 
-/* Whether str is well-formed UTF-8 (no overlong forms, surrogates or code points past
- * U+10FFFF): what PostgreSQL accepts as text (anything else is error 22021). */
-int idt_text_is_utf8(const char *str);
+/* 1 when the NUL-terminated text is well-formed UTF-8 (no overlong forms, surrogates or
+ * code points past U+10FFFF): PostgreSQL refuses anything else with an error (22021), and
+ * jansson makes no JSON string of it. */
+int idt_text_is_utf8(const char *text);
 
 #endif

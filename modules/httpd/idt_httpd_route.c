@@ -2,7 +2,8 @@
 
 #include <apr_strings.h>
 
-/* Matches path against pattern segment by segment; {} matches one non-empty segment. */
+/* Matches path against pattern segment by segment; {} matches one non-empty segment, a
+ * final {*} the rest of the path (one or more segments, slashes included). */
 static int match(const char *pattern, const char *path, apr_pool_t *p, const char **args)
 {
     int n = 0;
@@ -10,6 +11,11 @@ static int match(const char *pattern, const char *path, apr_pool_t *p, const cha
     while (*pattern && *path) {
         if (*pattern != '/' || *path != '/') return 0;
         pattern++, path++;
+        if (!strcmp(pattern, "{*}")) {
+            if (!*path || n >= IDT_ROUTE_MAX_ARGS) return 0;
+            args[n++] = apr_pstrdup(p, path);
+            return 1;
+        }
         if (!strncmp(pattern, "{}", 2)) {
             const char *end = strchr(path, '/');
             apr_size_t len = end ? (apr_size_t)(end - path) : strlen(path);

@@ -13,7 +13,8 @@ typedef idt_error *(*idt_route_fn)(idt_req *req);
 
 typedef struct idt_route {
     const char *method;  /* "GET", "POST", "DELETE", ... */
-    const char *pattern; /* "/v1/identity-stores/{}/saml-certificates": {} takes one segment */
+    const char *pattern; /* "/v1/identity-stores/{}/saml-certificates": {} takes one segment;
+                            a final "{*}" takes the rest of the path, as it is */
     idt_route_fn fn;
     int reads_body; /* 1: fn reads the request body itself; 0: the body is read and
                        dropped before fn runs, so a refused body changes nothing */

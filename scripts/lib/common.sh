@@ -112,6 +112,16 @@ WHERE idtrust.admin_account.password_hash <> crypt(:'pw', idtrust.admin_account.
 SQL
 }
 
+# Makes or updates the OAuth2 client $2 (scopes $3) of the SSO server with the secret in
+# $IDTRUST_CLIENT_SECRET (scripts/lib/sso-client.sql; the secret reaches psql through its
+# environment, never its command line).
+idt_client() {
+    local conninfo=$1 client=$2 scopes=$3
+    export IDTRUST_CLIENT_SECRET
+    idt_as_user psql "$conninfo" -q -v client="$client" -v scopes="$scopes" \
+        -f "$IDT_ROOT/scripts/lib/sso-client.sql" >/dev/null || idt_die "could not set the OAuth2 client $client"
+}
+
 # A self-signed TLS certificate for 127.0.0.1, made once under $1/tls.
 idt_tls() {
     local dir=$1/tls
@@ -196,6 +206,7 @@ idt_httpd_conf() {
         echo "LoadModule idstore_module \"$IDT_ROOT/modules/idstore/.libs/mod_idstore.so\""
         echo "LoadModule trustdoc_module \"$IDT_ROOT/modules/trustdoc/.libs/mod_trustdoc.so\""
         echo "LoadModule certimport_module \"$IDT_ROOT/modules/certimport/.libs/mod_certimport.so\""
+        echo "LoadModule ssoadmin_module \"$IDT_ROOT/modules/ssoadmin/.libs/mod_ssoadmin.so\""
         echo "Listen 127.0.0.1:$port"
         echo "Listen 127.0.0.1:$tls_port https"
         idt_is_root && { echo "User $IDT_USER"; echo "Group $IDT_USER"; }
@@ -225,6 +236,7 @@ idt_httpd_conf() {
         cat "$IDT_ROOT/conf/mods-available/trustdoc.conf"
         sed '/CertimportMappingDir/d' "$IDT_ROOT/conf/mods-available/certimport.conf"
         echo "CertimportMappingDir \"$IDT_ROOT/conf/mappings\""
+        cat "$IDT_ROOT/conf/mods-available/ssoadmin.conf"
         echo "SSLSessionCache shmcb:$var/run/ssl_scache(512000)"
         echo "<VirtualHost 127.0.0.1:$tls_port>"
         echo "    SSLEngine on"

@@ -448,6 +448,128 @@ sub ci_wait {
         select(undef, undef, undef, 0.25);
     }
     return $v;
+# ---- mod_ssoadmin (t/ssoadmin/) ----
+push @EXPORT, qw(sso sso_form sso_error_ok sso_counts sso_reset sso_ids sso_token sso_test_client);
+
+my %SSO_ACCEPT = (text => 'text/plain', json => 'application/json', xml => 'application/xml');
+
+# A form body as curl -d joins its arguments: 'name=value' pairs as given (not encoded),
+# joined by '&'. Pairs of a list ref of [name, value] are %-encoded, as --data-urlencode does.
+sub sso_form {
+    return join '&', map {
+        ref $_ ? join('=', map { my $v = $_; $v =~ s/([^A-Za-z0-9_.~-])/sprintf('%%%02X', ord $1)/ge; $v } @$_) : $_
+    } @_;
+}
+
+# The test suite's OAuth2 client (scripts/test makes it: scripts/lib/sso-client.sql),
+# made again when a test removed it; returns (client_id, secret).
+sub sso_test_client {
+    my $n = psql("SELECT count(*) FROM idtrust.sso_client WHERE client_id = 'idtrust-test'");
+    if (!$n) {
+        local $ENV{IDTRUST_CLIENT_SECRET} = $ENV{IDTRUST_CLIENT_SECRET} // die "IDTRUST_CLIENT_SECRET not set\n";
+        system('psql', $ENV{IDTRUST_DB}, '-q', '-v', 'client=idtrust-test', '-v',
+            'scopes=sso.manage myid.rest.basic', '-f', 'scripts/lib/sso-client.sql') == 0
+            or die "sso-client.sql failed\n";
+    }
+    return ('idtrust-test', $ENV{IDTRUST_CLIENT_SECRET});
+}
+
+# An access token of the test client (scope: 'sso.manage' unless given), from the token
+# endpoint; kept until sso_token(undef) forgets it or a call answers 401.
+my %TOKENS;
+sub sso_token {
+    my $scope = @_ ? shift : 'sso.manage';
+    if (!defined $scope) { %TOKENS = (); return undef }
+    return $TOKENS{$scope} if $TOKENS{$scope};
+    my ($id, $secret) = sso_test_client();
+    my $res = api(POST => '/uas/oauth2/token', auth => [ $id, $secret ],
+        body => "grant_type=client_credentials&scope=$scope", type => 'application/x-www-form-urlencoded');
+    my $j = json_of($res);
+    die 'token endpoint: ' . $res->status_line . ' ' . ($res->decoded_content // '') . "\n"
+        unless $res->code == 200 && $j && $j->{access_token};
+    return $TOKENS{$scope} = $j->{access_token};
+}
+
+# sso(METHOD, PATH under /sso-api, form => [pairs for sso_form] | 'raw body',
+#     accept => 'text' | 'json' | 'xml' | 'any header value', plus api()'s options)
+# With no auth option the request carries the test client's bearer token (sso.manage).
+sub sso {
+    my ($method, $path, %o) = @_;
+    my %headers = %{ delete $o{headers} // {} };
+    if (!exists $o{auth}) {
+        $headers{Authorization} //= 'Bearer ' . sso_token();
+        $o{auth} = undef;
+    }
+    if (defined(my $a = delete $o{accept})) { $headers{Accept} = $SSO_ACCEPT{$a} // $a }
+    if (exists $o{form}) {
+        my $f = delete $o{form};
+        $o{body} = ref $f ? sso_form(@$f) : $f;
+        $o{type} //= 'application/x-www-form-urlencoded';
+    }
+    return api($method, "/sso-api$path", %o, headers => \%headers);
+}
+
+# One test (a subtest): res is a mod_ssoadmin error in format (text, json or xml): status,
+# Content-Type, the envelope's parts, a message (matching msg_re when given) and a
+# mod_unique_id request id, Vary: Accept. Returns the message.
+sub sso_error_ok {
+    my ($res, $status, $format, $name, $msg_re) = @_;
+    my $body = $res->decoded_content // '';
+    my ($st, $msg, $id);
+    if ($format eq 'json') {
+        my $j = json_of($res);
+        my $e = ref $j eq 'HASH' && ref $j->{error} eq 'HASH' && keys %$j == 1 ? $j->{error} : {};
+        ($st, $msg, $id) = @$e{qw(status message request_id)} if keys %$e == 3;
+    } elsif ($format eq 'xml') {
+        ($st, $id, $msg) = $body =~ m{\A<error status="(\d+)" request_id="([^"]*)"><message>(.*)</message></error>\z}s;
+        if (defined $msg) { $msg =~ s/&lt;/</g; $msg =~ s/&gt;/>/g; $msg =~ s/&quot;/"/g; $msg =~ s/&amp;/&/g }
+    } else {
+        ($st, $msg, $id) = $body =~ /\Aerror (\d+) ([^\n]*)\nrequest_id (\S+)\n\z/;
+    }
+    my %ct = (text => qr{\Atext/plain\b}, json => qr{\Aapplication/json\b}, xml => qr{\Aapplication/xml\b});
+    Test::More::subtest($name => sub {
+        Test::More::plan(tests => 6);
+        Test::More::is($res->code, $status, "status $status") or Test::More::diag($res->as_string);
+        Test::More::like($res->header('Content-Type') // '', $ct{$format}, "Content-Type of $format");
+        Test::More::is($st, $status, "the $format envelope, with the status")
+            or Test::More::diag($body);
+        Test::More::like($msg // '', $msg_re // qr/\S/, 'the message says why');
+        Test::More::like($id // '', unique_id_re(), 'request_id is a mod_unique_id id');
+        Test::More::like($res->header('Vary') // '', qr/\bAccept\b/, 'Vary: Accept');
+    });
+    return $msg;
+}
+
+# Row counts of the SSO tables and the audit trail, as one string to compare before/after.
+sub sso_counts {
+    return psql('SELECT (SELECT count(*) FROM idtrust.sso_object) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.sso_link) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.sso_client) || \' \' || '
+        . '(SELECT md5(string_agg(type || path || attributes::text, \',\' ORDER BY id)) FROM idtrust.sso_object) || \' \' || '
+        . '(SELECT count(*) FROM idtrust.audit)');
+}
+
+# Back to a new repository's tree (the System site, its key container, password.1 and
+# the server, without links or clients), then a moment for the read caches' listeners.
+sub sso_reset {
+    psql(q{DELETE FROM idtrust.sso_link; DELETE FROM idtrust.sso_client;
+           DELETE FROM idtrust.sso_object WHERE NOT (type = 'server' OR type = 'method' AND path = '/password.1'
+             OR type = 'site' AND path IN ('/System', '/System/ServerKeyContainer'));
+           UPDATE idtrust.sso_object SET attributes = '{"description": ["Ubilogin System"]}'
+            WHERE type = 'site' AND path = '/System' AND attributes <> '{"description": ["Ubilogin System"]}';
+           UPDATE idtrust.sso_object SET attributes = '{}'
+            WHERE path <> '/System' AND attributes <> '{}' AND type IN ('server', 'method', 'site');});
+    select(undef, undef, undef, 0.3);
+    # the test client and the server's first signing key come back now, not inside a
+    # test that compares the repository before and after its request
+    sso_token(undef);
+    sso_token();
+}
+
+# The ids of a text/plain list answer, in order.
+sub sso_ids {
+    my $res = shift;
+    return [map { (split / /, $_, 2)[1] } grep { length } split /\n/, $res->decoded_content // ''];
 }
 
 1;

@@ -1,0 +1,155 @@
+#include "sa_bearer.h"
+
+#include <apr_strings.h>
+#include <ap_provider.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <mod_auth.h>
+
+#include "idt_httpd_error.h"
+#include "idt_jose.h"
+#include "mod_idtrust.h"
+#include "sa_keyring.h"
+#include "sa_oauth.h"
+
+extern module AP_MODULE_DECLARE_DATA ssoadmin_module;
+
+void *sa_bearer_create_dir(apr_pool_t *p, char *dir)
+{
+    return apr_pcalloc(p, sizeof(sa_dir_config));
+}
+
+void *sa_bearer_merge_dir(apr_pool_t *p, void *basev, void *addv)
+{
+    sa_dir_config *base = basev, *add = addv, *c = apr_pcalloc(p, sizeof(*c));
+    c->scopes = add->scopes ? add->scopes : base->scopes;
+    return c;
+}
+
+/* What the token verified for this request said (the authz provider reads it). */
+static const idt_jwt *token_of(request_rec *r)
+{
+    return ap_get_module_config(r->request_config, &ssoadmin_module);
+}
+
+/* Characters RFC 6750 allows in an auth-param's quoted value, the rest dropped. */
+static const char *quoted(apr_pool_t *p, const char *s)
+{
+    char *out = apr_pstrdup(p, s ? s : ""), *o = out;
+    for (; *s; s++)
+        if (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\') *o++ = *s;
+    *o = '\0';
+    return out;
+}
+
+static void challenge(request_rec *r, const char *error, const char *desc)
+{
+    const sa_dir_config *dc = ap_get_module_config(r->per_dir_config, &ssoadmin_module);
+    const char *realm = ap_auth_name(r), *h, *scope = "";
+    int i;
+
+    for (i = 0; dc && dc->scopes && i < dc->scopes->nelts; i++)
+        scope = apr_pstrcat(r->pool, scope, i ? " " : "", APR_ARRAY_IDX(dc->scopes, i, const char *),
+                            NULL);
+    h = apr_psprintf(r->pool, "Bearer realm=\"%s\"", quoted(r->pool, realm ? realm : "idtrust"));
+    if (*scope) h = apr_psprintf(r->pool, "%s, scope=\"%s\"", h, quoted(r->pool, scope));
+    if (error) h = apr_psprintf(r->pool, "%s, error=\"%s\"", h, error);
+    if (desc) h = apr_psprintf(r->pool, "%s, error_description=\"%s\"", h, quoted(r->pool, desc));
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate", h);
+}
+
+static int bearer_authn(request_rec *r)
+{
+    APR_OPTIONAL_FN_TYPE(idtrust_secret) *get_secret = APR_RETRIEVE_OPTIONAL_FN(idtrust_secret);
+    const char *type = ap_auth_type(r), *h, *tok;
+    idt_jwt_expect x = {0};
+    idt_jwt_reason why;
+    idt_jwt *jwt;
+    sa_ring *ring;
+    idt_error *e;
+
+    if (!type || strcasecmp(type, "Bearer")) return DECLINED;
+    h = apr_table_get(r->headers_in,
+                      r->proxyreq == PROXYREQ_PROXY ? "Proxy-Authorization" : "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7)) {
+        challenge(r, NULL, NULL);
+        return HTTP_UNAUTHORIZED;
+    }
+    for (tok = h + 7; *tok == ' '; tok++)
+        ;
+    /* the secret too, so the ring built here also signs (the token endpoint shares it) */
+    if ((e = sa_ring_get(r, NULL, get_secret ? get_secret(r->server) : NULL, &ring))) {
+        idt_httpd_log_error(r, APLOG_MODULE_INDEX, "SA00301", e);
+        if (e->kind == IDT_E_UNAVAILABLE) {
+            apr_table_setn(r->notes, IDT_NOTE_UNAVAILABLE, "1");
+            return HTTP_SERVICE_UNAVAILABLE;
+        }
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    x.issuer = sa_issuer(r);
+    x.audience = sa_audience(r);
+    x.leeway = IDT_JWT_LEEWAY_DEFAULT;
+    e = idt_jwt_verify(r->pool, sa_ring_keyset(ring), tok, strlen(tok), &x, &jwt, &why);
+    if (!e && !sa_ring_verifies(ring, jwt->kid, apr_time_now(), x.leeway))
+        e = idt_err(r->pool, IDT_E_UNAUTHORIZED, "the token's key is not valid now");
+    if (e) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "SA00302: bearer token refused: %s", e->msg);
+        challenge(r, "invalid_token", e->msg);
+        return HTTP_UNAUTHORIZED;
+    }
+    r->user = apr_pstrdup(r->pool, jwt->client_id);
+    r->ap_auth_type = apr_pstrdup(r->pool, "Bearer");
+    ap_set_module_config(r->request_config, &ssoadmin_module, jwt);
+    apr_table_setn(r->subprocess_env, "OAUTH2_CLIENT_ID", r->user);
+    return OK;
+}
+
+static authz_status scope_check(request_rec *r, const char *require_args, const void *parsed)
+{
+    const idt_jwt *jwt;
+    const char *word, *t = require_args;
+
+    if (!r->user) return AUTHZ_DENIED_NO_USER;
+    if ((jwt = token_of(r)))
+        while (*(word = ap_getword_conf(r->pool, &t)))
+            if (idt_jwt_has_scope(jwt, word)) return AUTHZ_GRANTED;
+    challenge(r, "insufficient_scope", "the token lacks the scope this location requires");
+    return AUTHZ_DENIED;
+}
+
+/* Notes the scopes of a Require line in its directory's configuration. */
+static const char *scope_parse(cmd_parms *cmd, const char *require_line, const void **parsed)
+{
+    sa_dir_config *dc = cmd->context ? ap_get_module_config(cmd->context, &ssoadmin_module) : NULL;
+
+    /* a section where no directive of this module appeared has no configuration of ours
+     * yet: make it, as httpd does for a module's own directives */
+    if (!dc && cmd->context) {
+        dc = sa_bearer_create_dir(cmd->pool, cmd->path);
+        ap_set_module_config(cmd->context, &ssoadmin_module, dc);
+    }
+    const char *t = require_line, *word;
+    int n = 0;
+
+    while (*(word = ap_getword_conf(cmd->pool, &t))) {
+        n++;
+        if (dc) {
+            if (!dc->scopes) dc->scopes = apr_array_make(cmd->pool, 2, sizeof(const char *));
+            APR_ARRAY_PUSH(dc->scopes, const char *) = word;
+        }
+    }
+    if (!n) return "Require scope needs at least one scope name";
+    *parsed = NULL;
+    return NULL;
+}
+
+static const authz_provider scope_provider = {&scope_check, &scope_parse};
+
+void sa_bearer_register(apr_pool_t *p)
+{
+    ap_hook_check_authn(bearer_authn, NULL, NULL, APR_HOOK_MIDDLE, AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "scope", AUTHZ_PROVIDER_VERSION,
+                              &scope_provider, AP_AUTH_INTERNAL_PER_CONF);
+}
