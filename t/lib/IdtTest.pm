@@ -448,6 +448,8 @@ sub ci_wait {
         select(undef, undef, undef, 0.25);
     }
     return $v;
+}
+
 # ---- mod_ssoadmin (t/ssoadmin/) ----
 push @EXPORT, qw(sso sso_form sso_error_ok sso_counts sso_reset sso_ids sso_token sso_test_client);
 
