@@ -129,6 +129,7 @@ IDT_API_HOOKS_AS(sa_oauth, sa_oauth_api, "ssoadmin-oauth", "ssoadmin-oauth-error
 static void child_init(apr_pool_t *pchild, server_rec *s)
 {
     sa_keyring_child_init(s, pchild);
+    sa_bearer_child_init(pchild);
 }
 
 static void register_hooks(apr_pool_t *p)

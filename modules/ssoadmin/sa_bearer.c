@@ -1,6 +1,8 @@
 #include "sa_bearer.h"
 
+#include <apr_hash.h>
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
 #include <ap_provider.h>
 #include <http_core.h>
 #include <http_log.h>
@@ -26,6 +28,84 @@ void *sa_bearer_merge_dir(apr_pool_t *p, void *basev, void *addv)
     sa_dir_config *base = basev, *add = addv, *c = apr_pcalloc(p, sizeof(*c));
     c->scopes = add->scopes ? add->scopes : base->scopes;
     return c;
+}
+
+/* Tokens verified in this process, so that a client calling again with the same token
+ * costs a hash lookup, not a signature check: keyed by the whole token, remembered
+ * with the ring that verified it (a change of the keys forgets every verdict), and
+ * never past the token's exp. The key's validity window is checked at every use. */
+#define VERDICTS_MAX 4096
+
+typedef struct verdict {
+    apr_uint32_t ring; /* sa_ring_generation of the ring that verified it */
+    apr_time_t exp;    /* the token's exp */
+    const char *kid, *client_id;
+    apr_array_header_t *scopes;
+} verdict;
+
+static struct {
+    apr_thread_mutex_t *mu;
+    apr_pool_t *pool;
+    apr_hash_t *map;
+} verdicts;
+
+void sa_bearer_child_init(apr_pool_t *pchild)
+{
+    if (apr_thread_mutex_create(&verdicts.mu, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS) {
+        verdicts.mu = NULL; /* every token is checked in full */
+        return;
+    }
+    apr_pool_create(&verdicts.pool, pchild);
+    verdicts.map = apr_hash_make(verdicts.pool);
+}
+
+/* The remembered verdict on tok under ring, as an idt_jwt in r's pool, or NULL. */
+static idt_jwt *remembered(request_rec *r, const char *tok, apr_size_t len, const sa_ring *ring)
+{
+    idt_jwt *jwt = NULL;
+    verdict *v;
+    int i;
+
+    if (!verdicts.mu) return NULL;
+    apr_thread_mutex_lock(verdicts.mu);
+    v = apr_hash_get(verdicts.map, tok, len);
+    if (v && v->ring == sa_ring_generation(ring) && apr_time_now() < v->exp) {
+        jwt = apr_pcalloc(r->pool, sizeof(*jwt));
+        jwt->kid = apr_pstrdup(r->pool, v->kid);
+        jwt->client_id = jwt->subject = apr_pstrdup(r->pool, v->client_id);
+        jwt->exp = apr_time_sec(v->exp);
+        jwt->scopes = apr_array_make(r->pool, v->scopes->nelts, sizeof(const char *));
+        for (i = 0; i < v->scopes->nelts; i++)
+            APR_ARRAY_PUSH(jwt->scopes, const char *) =
+                apr_pstrdup(r->pool, APR_ARRAY_IDX(v->scopes, i, const char *));
+    }
+    apr_thread_mutex_unlock(verdicts.mu);
+    return jwt;
+}
+
+static void remember(const char *tok, apr_size_t len, const sa_ring *ring, const idt_jwt *jwt)
+{
+    verdict *v;
+    int i;
+
+    if (!verdicts.mu) return;
+    apr_thread_mutex_lock(verdicts.mu);
+    if (apr_hash_count(verdicts.map) >= VERDICTS_MAX) {
+        /* bounded memory: start over rather than track ages */
+        apr_pool_clear(verdicts.pool);
+        verdicts.map = apr_hash_make(verdicts.pool);
+    }
+    v = apr_palloc(verdicts.pool, sizeof(*v));
+    v->ring = sa_ring_generation(ring);
+    v->exp = apr_time_from_sec(jwt->exp);
+    v->kid = apr_pstrdup(verdicts.pool, jwt->kid);
+    v->client_id = apr_pstrdup(verdicts.pool, jwt->client_id);
+    v->scopes = apr_array_make(verdicts.pool, jwt->scopes->nelts, sizeof(const char *));
+    for (i = 0; i < jwt->scopes->nelts; i++)
+        APR_ARRAY_PUSH(v->scopes, const char *) =
+            apr_pstrdup(verdicts.pool, APR_ARRAY_IDX(jwt->scopes, i, const char *));
+    apr_hash_set(verdicts.map, apr_pstrmemdup(verdicts.pool, tok, len), len, v);
+    apr_thread_mutex_unlock(verdicts.mu);
 }
 
 /* What the token verified for this request said (the authz provider reads it). */
@@ -63,7 +143,8 @@ static void challenge(request_rec *r, const char *error, const char *desc)
 static int bearer_authn(request_rec *r)
 {
     APR_OPTIONAL_FN_TYPE(idtrust_secret) *get_secret = APR_RETRIEVE_OPTIONAL_FN(idtrust_secret);
-    const char *type = ap_auth_type(r), *h, *tok;
+    const char *type = ap_auth_type(r), *h, *tok, *key;
+    apr_size_t len, klen;
     idt_jwt_expect x = {0};
     idt_jwt_reason why;
     idt_jwt *jwt;
@@ -91,7 +172,16 @@ static int bearer_authn(request_rec *r)
     x.issuer = sa_issuer(r);
     x.audience = sa_audience(r);
     x.leeway = IDT_JWT_LEEWAY_DEFAULT;
-    e = idt_jwt_verify(r->pool, sa_ring_keyset(ring), tok, strlen(tok), &x, &jwt, &why);
+    /* a verdict is remembered per token and issuer: the expected issuer follows the
+     * request's host unless SsoIssuer is set */
+    len = strlen(tok);
+    key = apr_pstrcat(r->pool, x.issuer, " ", tok, NULL);
+    klen = strlen(x.issuer) + 1 + len;
+    e = NULL;
+    if (!(jwt = remembered(r, key, klen, ring))) {
+        e = idt_jwt_verify(r->pool, sa_ring_keyset(ring), tok, len, &x, &jwt, &why);
+        if (!e) remember(key, klen, ring, jwt);
+    }
     if (!e && !sa_ring_verifies(ring, jwt->kid, apr_time_now(), x.leeway))
         e = idt_err(r->pool, IDT_E_UNAUTHORIZED, "the token's key is not valid now");
     if (e) {

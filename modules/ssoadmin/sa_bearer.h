@@ -23,6 +23,10 @@ typedef struct sa_dir_config {
 void *sa_bearer_create_dir(apr_pool_t *p, char *dir);
 void *sa_bearer_merge_dir(apr_pool_t *p, void *base, void *add);
 
+/* child_init: the memory of verified tokens (a token seen again under the same keys
+ * costs a lookup, not a signature check). */
+void sa_bearer_child_init(apr_pool_t *pchild);
+
 /* register_hooks: the check_authn hook and the authz provider "scope". */
 void sa_bearer_register(apr_pool_t *p);
 

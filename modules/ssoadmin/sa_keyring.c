@@ -27,7 +27,10 @@ struct sa_ring {
     idt_jose_keyset *keyset;
     apr_array_header_t *keys; /* of ring_key, the newest validity first */
     int can_sign;
+    apr_uint32_t generation; /* unique per ring built in this process */
 };
+
+static volatile apr_uint32_t generations;
 
 static struct {
     apr_thread_mutex_t *mu;
@@ -116,6 +119,7 @@ static idt_error *build(request_rec *r, idt_db *db, const char *secret, sa_ring 
     ring->keyset = idt_jose_keyset_new(pool);
     ring->keys = apr_array_make(pool, PQntuples(res), sizeof(ring_key));
     ring->can_sign = secret != NULL;
+    ring->generation = apr_atomic_inc32(&generations) + 1;
     for (i = 0; i < PQntuples(res); i++) {
         ring_key *k;
         EVP_PKEY *priv;
@@ -193,6 +197,11 @@ idt_error *sa_ring_get(request_rec *r, idt_db *db, const char *secret, sa_ring *
     apr_pool_cleanup_register(r->pool, ring, release, apr_pool_cleanup_null);
     *out = ring;
     return NULL;
+}
+
+apr_uint32_t sa_ring_generation(const sa_ring *ring)
+{
+    return ring->generation;
 }
 
 const idt_jose_keyset *sa_ring_keyset(const sa_ring *ring)

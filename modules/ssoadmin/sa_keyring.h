@@ -34,6 +34,10 @@ idt_error *sa_ring_get(request_rec *r, idt_db *db, const char *secret, sa_ring *
  * request that has just changed the keys. */
 idt_error *sa_ring_fresh(request_rec *r, idt_db *db, const char *secret, sa_ring **out);
 
+/* An id of the ring, unique among the rings this process built: what a verdict on a
+ * token made with one ring can be remembered under. */
+apr_uint32_t sa_ring_generation(const sa_ring *ring);
+
 /* The public keys, to verify with. */
 const idt_jose_keyset *sa_ring_keyset(const sa_ring *ring);
 
