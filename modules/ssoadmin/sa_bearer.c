@@ -2,7 +2,7 @@
 
 #include <apr_hash.h>
 #include <apr_strings.h>
-#include <apr_thread_mutex.h>
+#include <apr_thread_rwlock.h>
 #include <ap_provider.h>
 #include <http_core.h>
 #include <http_log.h>
@@ -44,14 +44,14 @@ typedef struct verdict {
 } verdict;
 
 static struct {
-    apr_thread_mutex_t *mu;
+    apr_thread_rwlock_t *mu; /* lookups share it, a new verdict takes it alone */
     apr_pool_t *pool;
     apr_hash_t *map;
 } verdicts;
 
 void sa_bearer_child_init(apr_pool_t *pchild)
 {
-    if (apr_thread_mutex_create(&verdicts.mu, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS) {
+    if (apr_thread_rwlock_create(&verdicts.mu, pchild) != APR_SUCCESS) {
         verdicts.mu = NULL; /* every token is checked in full */
         return;
     }
@@ -67,7 +67,7 @@ static idt_jwt *remembered(request_rec *r, const char *tok, apr_size_t len, cons
     int i;
 
     if (!verdicts.mu) return NULL;
-    apr_thread_mutex_lock(verdicts.mu);
+    apr_thread_rwlock_rdlock(verdicts.mu);
     v = apr_hash_get(verdicts.map, tok, len);
     if (v && v->ring == sa_ring_generation(ring) && apr_time_now() < v->exp) {
         jwt = apr_pcalloc(r->pool, sizeof(*jwt));
@@ -79,7 +79,7 @@ static idt_jwt *remembered(request_rec *r, const char *tok, apr_size_t len, cons
             APR_ARRAY_PUSH(jwt->scopes, const char *) =
                 apr_pstrdup(r->pool, APR_ARRAY_IDX(v->scopes, i, const char *));
     }
-    apr_thread_mutex_unlock(verdicts.mu);
+    apr_thread_rwlock_unlock(verdicts.mu);
     return jwt;
 }
 
@@ -89,7 +89,7 @@ static void remember(const char *tok, apr_size_t len, const sa_ring *ring, const
     int i;
 
     if (!verdicts.mu) return;
-    apr_thread_mutex_lock(verdicts.mu);
+    apr_thread_rwlock_wrlock(verdicts.mu);
     if (apr_hash_count(verdicts.map) >= VERDICTS_MAX) {
         /* bounded memory: start over rather than track ages */
         apr_pool_clear(verdicts.pool);
@@ -105,7 +105,7 @@ static void remember(const char *tok, apr_size_t len, const sa_ring *ring, const
         APR_ARRAY_PUSH(v->scopes, const char *) =
             apr_pstrdup(verdicts.pool, APR_ARRAY_IDX(jwt->scopes, i, const char *));
     apr_hash_set(verdicts.map, apr_pstrmemdup(verdicts.pool, tok, len), len, v);
-    apr_thread_mutex_unlock(verdicts.mu);
+    apr_thread_rwlock_unlock(verdicts.mu);
 }
 
 /* What the token verified for this request said (the authz provider reads it). */

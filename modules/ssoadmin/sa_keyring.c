@@ -3,6 +3,7 @@
 #include <apr_atomic.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
+#include <apr_thread_rwlock.h>
 #include <http_log.h>
 
 #include "idt_httpd_db.h"
@@ -33,7 +34,8 @@ struct sa_ring {
 static volatile apr_uint32_t generations;
 
 static struct {
-    apr_thread_mutex_t *mu;
+    apr_thread_mutex_t *mu;    /* one build at a time */
+    apr_thread_rwlock_t *lock; /* cur: read to take it, write to replace it */
     sa_ring *cur;
     volatile apr_uint32_t stale; /* the tree changed since cur was built */
     volatile apr_uint32_t up;    /* the listener is connected: cur can be trusted */
@@ -55,7 +57,8 @@ void sa_keyring_child_init(server_rec *s, apr_pool_t *pchild)
     idt_listen_cb cb = {changed, connected, NULL};
     kr.stale = 1;
     kr.up = 0;
-    if (apr_thread_mutex_create(&kr.mu, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS)
+    if (apr_thread_mutex_create(&kr.mu, APR_THREAD_MUTEX_DEFAULT, pchild) != APR_SUCCESS ||
+        apr_thread_rwlock_create(&kr.lock, pchild) != APR_SUCCESS)
         kr.mu = NULL; /* every request builds its own ring */
     idt_httpd_listen_start(s, pchild, SA_CHANNEL, &cb);
 }
@@ -176,22 +179,36 @@ idt_error *sa_ring_get(request_rec *r, idt_db *db, const char *secret, sa_ring *
         *out = ring;
         return NULL;
     }
-    apr_thread_mutex_lock(kr.mu);
-    if (!kr.cur || apr_atomic_read32(&kr.stale) || (secret && !kr.cur->can_sign)) {
-        /* clear the mark first: a change during the build marks it again */
-        apr_atomic_set32(&kr.stale, 0);
-        if ((e = build(r, db, secret, &ring))) {
-            apr_atomic_set32(&kr.stale, 1);
-        } else {
-            old = kr.cur;
-            kr.cur = ring;
-        }
-    }
-    if (!e) {
+    /* the common case: the ring in force, under a read lock that readers share */
+    apr_thread_rwlock_rdlock(kr.lock);
+    if (kr.cur && !apr_atomic_read32(&kr.stale) && (!secret || kr.cur->can_sign)) {
         ring = kr.cur;
         apr_atomic_inc32(&ring->refs);
     }
-    apr_thread_mutex_unlock(kr.mu);
+    apr_thread_rwlock_unlock(kr.lock);
+    if (!ring) {
+        apr_thread_mutex_lock(kr.mu);
+        if (!kr.cur || apr_atomic_read32(&kr.stale) || (secret && !kr.cur->can_sign)) {
+            sa_ring *built = NULL;
+            /* clear the mark first: a change during the build marks it again */
+            apr_atomic_set32(&kr.stale, 0);
+            if ((e = build(r, db, secret, &built))) {
+                apr_atomic_set32(&kr.stale, 1);
+            } else {
+                apr_thread_rwlock_wrlock(kr.lock);
+                old = kr.cur;
+                kr.cur = built;
+                apr_thread_rwlock_unlock(kr.lock);
+            }
+        }
+        if (!e) {
+            apr_thread_rwlock_rdlock(kr.lock);
+            ring = kr.cur;
+            apr_atomic_inc32(&ring->refs);
+            apr_thread_rwlock_unlock(kr.lock);
+        }
+        apr_thread_mutex_unlock(kr.mu);
+    }
     unref(old); /* the ring in force no more: freed when its last request is done */
     if (e) return e;
     apr_pool_cleanup_register(r->pool, ring, release, apr_pool_cleanup_null);
