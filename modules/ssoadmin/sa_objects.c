@@ -142,7 +142,7 @@ static idt_error *check_value(idt_req *q, const sa_attr *a, const char *v, const
     const char *const *ok;
 
     *out = v;
-    if (strlen(v) > a->max)
+    if (a->kind != SA_ENUM && strlen(v) > a->max)
         return idt_err(q->p, IDT_E_BAD_REQUEST, "%s is longer than %" APR_SIZE_T_FMT " bytes",
                        a->name, a->max);
     if ((e = sa_text_check(q->p, v, multiline(a), a->name))) return e;
@@ -162,7 +162,9 @@ static idt_error *check_value(idt_req *q, const sa_attr *a, const char *v, const
     case SA_TIME:
         if (!iso8601(v))
             return idt_err(q->p, IDT_E_BAD_REQUEST,
-                           "%s must be an ISO 8601 date and time (2025-01-31T12:00:00Z)", a->name);
+                           "%s must be an ISO 8601 date and time (2025-01-31T12:00:00Z; a + of "
+                           "a time zone is sent %%2B, as curl --data-urlencode does)",
+                           a->name);
         return NULL;
     case SA_MAIL:
         if (!mail_ok(v))
