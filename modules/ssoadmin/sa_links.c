@@ -57,6 +57,16 @@ static idt_error *list_tree(idt_req *q, const sa_uri *u, const sa_obj *o)
                         n, params);
         break;
     default: /* SA_L_PARENT */
+        if (u->has_target) {
+            /* one link: the parent, if that is the site named */
+            sa_obj *t;
+            if ((e = sa_obj_need(q, &u->target, 0, &t))) return e;
+            if (!o->parent_id || strcmp(t->id, o->parent_id))
+                return idt_err(q->p, IDT_E_NOT_FOUND, "%s is not in site %s",
+                               sa_id(q->p, o->type, o->path), sa_id(q->p, t->type, t->path));
+            idt_reply(q, 200, sa_obj_json(t));
+            return NULL;
+        }
         params[n++] = o->parent_id;
         e = idt_db_exec(q->db, &r,
                         "SELECT " SA_OBJ_COLS " FROM idtrust.sso_object o WHERE o.id = $1", n,

@@ -186,9 +186,6 @@ idt_error *sa_uri_parse(apr_pool_t *p, const char *rest, sa_uri *u)
                            u->link->name);
         return NULL;
     case SA_L_PARENT:
-        if (i < n)
-            return idt_err(p, IDT_E_NOT_FOUND, "$link/site names the parent site: nothing follows");
-        return NULL;
     case SA_L_STORED:
         break;
     }
