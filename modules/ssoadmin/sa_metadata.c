@@ -63,8 +63,12 @@ static idt_error *hash_secret(apr_pool_t *p, const char *secret, const char **ou
 
     if (RAND_bytes(salt, sizeof(salt)) != 1)
         return idt_err(p, IDT_E_INTERNAL, "no random bytes for the secret's salt");
-    if (apr_bcrypt_encode(secret, SA_BCRYPT_COST, salt, sizeof(salt), h, 64) != APR_SUCCESS)
+    if (apr_bcrypt_encode(secret, SA_BCRYPT_COST, salt, sizeof(salt), h, 64) != APR_SUCCESS ||
+        strncmp(h, "$2y$", 4))
         return idt_err(p, IDT_E_INTERNAL, "the client secret cannot be hashed");
+    /* $2a$, which pgcrypto's crypt() reads too (apr_password_validate reads both): for
+     * the ASCII secrets taken here the two variants hash alike */
+    h[2] = 'a';
     *out = h;
     return NULL;
 }
@@ -139,9 +143,9 @@ static idt_error *json_metadata(idt_req *q, const char *text, md *m)
     }
     if ((v = json_object_get(o, "client_secret"))) {
         if (!json_is_string(v) || !json_string_length(v) ||
-            json_string_length(v) > SA_SECRET_MAX || strlen(json_string_value(v)) != json_string_length(v))
+            json_string_length(v) > SA_SECRET_MAX || !printable_ascii(json_string_value(v)))
             return idt_err(q->p, IDT_E_BAD_REQUEST,
-                           "metadata: client_secret must be a string of 1 to %d bytes",
+                           "metadata: client_secret must be 1 to %d printable ASCII characters",
                            SA_SECRET_MAX);
         m->secret = apr_pstrdup(q->p, json_string_value(v));
     }
