@@ -419,12 +419,14 @@ static idt_error *parent_of(idt_req *q, sa_type t, const char *path, sa_obj **pa
                        "in a site (/%s/{site}/%s)",
                        t == SA_APPLICATION || t == SA_OMP ? "an" : "a", sa_types[t].name,
                        sa_types[t].name, slash + 1);
+    /* no row lock: the foreign key on parent_id refuses a child of a parent deleted
+     * meanwhile, and a lock would make the children of one site wait for each other */
     if (t == SA_POLICYITEM) {
         ref.type = SA_POLICY;
-        if ((e = sa_obj_find(q, &ref, 1, parent)) || *parent) return e;
+        if ((e = sa_obj_find(q, &ref, 0, parent)) || *parent) return e;
         ref.type = SA_SITE;
     }
-    if ((e = sa_obj_find(q, &ref, 1, parent))) return e;
+    if ((e = sa_obj_find(q, &ref, 0, parent))) return e;
     if (!*parent)
         return idt_err(q->p, IDT_E_NOT_FOUND, "no %s %s to hold %s: create it first",
                        t == SA_POLICYITEM ? "site or policy" : "site",
@@ -499,7 +501,7 @@ static idt_error *create_in_site(idt_req *q, const sa_uri *u)
     if (u->bare && t != SA_SITE)
         return idt_err(q->p, IDT_E_BAD_REQUEST,
                        "only sites live at the top: POST a %s to /site/{site}", sa_types[t].name);
-    if (!u->bare && (e = sa_obj_need(q, &u->obj, 1, &site))) return e;
+    if (!u->bare && (e = sa_obj_need(q, &u->obj, 0, &site))) return e; /* see parent_of */
     if ((e = sa_obj_create(q, (sa_type)t, site, name, form, &o))) return e;
     idt_reply(q, 201, sa_obj_json(o));
     return NULL;

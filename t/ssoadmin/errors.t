@@ -54,6 +54,8 @@ my @errors = (
     [POST => '/site/E', ['type=group', 'name=%20%20'], 400, qr/name is required/, 'a name of spaces'],
     [GET => '/site/E%01x', undef, 400, qr/control character/, 'a control character in the path'],
     [GET => '/site/' . join('/', ('a') x 70), undef, 400, qr/more than 64 segments/, 'too many segments'],
+    [GET => '/site/E?limit=1', undef, 400, qr/unknown query parameter limit/, 'a query parameter'],
+    [DELETE => '/site/E?force=1', [], 400, qr/unknown query parameter force/, 'a query parameter on DELETE'],
     [GET => '/site/E/nothing', undef, 404, qr{no site /site/E/nothing}, 'an object that does not exist'],
     [GET => '/gadget/E', undef, 404, qr/no object type "gadget"/, 'an unknown type'],
     [GET => '/site/E/$oops', undef, 404, qr/unknown terminator/, 'an unknown terminator'],
