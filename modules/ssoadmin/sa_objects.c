@@ -9,6 +9,7 @@
 #include "idt_httpd_body.h"
 #include "idt_httpd_query.h"
 #include "idt_json.h"
+#include "sa_links.h"
 #include "sa_policy.h"
 
 /* Every form parameter name of the API, as answers spell them. */
@@ -399,6 +400,12 @@ idt_error *sa_obj_create(idt_req *q, sa_type t, const sa_obj *parent, const char
     if (PQntuples(r) == 0) return taken(q, t, o->path);
     o->id = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
     if ((e = audit(q, "sso.create", o, json_pack("{s:O}", "attributes", attrs)))) return e;
+    if (t == SA_POLICYITEM && parent && parent->type == SA_POLICY) {
+        /* an item in a policy is the policy's: its $link/policyItem lists it */
+        int made;
+        if ((e = sa_link_add(q, o->id, SA_POLICYITEM, "policy", parent->id, SA_POLICY, &made)))
+            return e;
+    }
     *out = o;
     return NULL;
 }

@@ -37,7 +37,7 @@ static idt_error *item_for(idt_req *q, const sa_obj *policy, const char *name, c
     apr_table_t *attrs;
     PGresult *r;
     idt_error *e;
-    int i, made;
+    int i;
 
     e = idt_db_exec(q->db, &r,
                     "SELECT " SA_OBJ_COLS " FROM idtrust.sso_object o "
@@ -56,11 +56,8 @@ static idt_error *item_for(idt_req *q, const sa_obj *policy, const char *name, c
         sa_obj *taken;
         if ((e = sa_obj_find(q, &ref, 0, &taken))) return e;
         if (taken) continue;
-        if ((e = sa_obj_create(q, SA_POLICYITEM, policy, leaf, attrs, item)) ||
-            (e = sa_link_add(q, (*item)->id, SA_POLICYITEM, "policy", policy->id, SA_POLICY,
-                             &made)))
-            return e;
-        return NULL;
+        /* made in the policy, hence linked to it */
+        return sa_obj_create(q, SA_POLICYITEM, policy, leaf, attrs, item);
     }
     return idt_err(q->p, IDT_E_CONFLICT, "policy %s has %d items for attribute %s already",
                    sa_id(q->p, policy->type, policy->path), SA_ITEM_TRIES, name);

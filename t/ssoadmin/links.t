@@ -26,6 +26,8 @@ ok201(POST => '/site/Example', form => ["type=$_->[0]", "name=$_->[1]", @{ $_->[
     ['outboundMappingPolicy', 'persistentIDPolicy1', ['nameIDFormat=urn:oasis:names:tc:SAML:2.0:nameid-format:persistent']],
     ['refreshTokenPolicy', 'refreshTokenPolicy1'], ['refreshTokenPolicy', 'refreshTokenPolicy2'];
 ok201(PUT => '/policyItem/Example/pol/item', form => ['attributeName=mail']);
+is_deeply(ids('/policy/Example/pol/$link/policyItem'), ['/policyItem/Example/pol/item'], 'an item made in a policy is linked to it');
+is(sso(DELETE => '/policyItem/Example/pol/item/$link/policy/Example/pol')->code, 200, 'a link that can go (the tests below start without links)');
 ok201(PUT => '/method/otp.1');
 ok201(PUT => '/credential/System/ServerKeyContainer/key1', form => ['kty=RSA']);
 

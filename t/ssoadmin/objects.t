@@ -91,6 +91,8 @@ $res = sso(PUT => '/policyItem/Example/policy1/mail', form => ['attributeName=ma
 is($res->content, "policyItem /policyItem/Example/policy1/mail\n", 'PUT a policy item into a policy');
 is_deeply(attrs('/policyItem/Example/policy1/mail'), { name => 'mail', attributeName => 'mail',
     attributeValue => '${user.mail}', nameValue => 'scope mail' }, 'attributeName, attributeValue, nameValue');
+is_deeply(sso_ids(sso(GET => '/policy/Example/policy1/$link/policyItem')), ['/policyItem/Example/policy1/mail'],
+    'an item in a policy is linked to it');
 is(sso(PUT => '/policyitem/Example/item2', form => ['attributeName=uid'])->code, 201,
     'or into a site (policyitem in any case)');
 is_deeply(sso_ids(sso(GET => '/site/Example/$link/one/policyItem')), ['/policyItem/Example/item2'],
@@ -189,18 +191,19 @@ sso_error_ok($res, 405, 'xml', 'PATCH: 405', qr/PATCH/);
 like($res->header('Allow') // '', qr/GET.*POST.*PUT.*DELETE/, 'Allow lists the four verbs');
 
 # ---- DELETE: the object, everything under it, and every link of any of them -------------
+my $links = psql(q{SELECT count(*) FROM idtrust.sso_link});
 sso(PUT => '/site/Example/acmecorporation/inner');
 sso(POST => '/site/Example/acmecorporation/inner', form => ['type=group', 'name=g']);
 sso(PUT => '/site/Example/acmecorporation/inner/$link/method/password.1');
 sso(PUT => '/group/Example/acmecorporation/inner/g/$link/accessTo/application/Example/webapp1');
 sso(PUT => '/group/Example/users/$link/member/group/Example/acmecorporation/inner/g');
-is(psql(q{SELECT count(*) FROM idtrust.sso_link}), 3, 'three links into the subtree');
+is(psql(q{SELECT count(*) FROM idtrust.sso_link}), $links + 3, 'three links into the subtree');
 $res = sso(DELETE => '/site/Example/acmecorporation', accept => 'json');
 is($res->code, 200, 'DELETE a site with objects under it: 200 (children are not checked)');
 is(json_of($res)->{id}, '/site/Example/acmecorporation', 'answering the deleted site');
 is(psql(q{SELECT count(*) FROM idtrust.sso_object WHERE path_key LIKE '/example/acmecorporation%'}), 0,
     'the subtree is gone');
-is(psql(q{SELECT count(*) FROM idtrust.sso_link}), 0, 'and no link points into it');
+is(psql(q{SELECT count(*) FROM idtrust.sso_link}), $links, 'and no link points into it');
 is_deeply(sso_ids(sso(GET => '/application/Example/webapp1/$link/allowedTo')), [], 'the application allows nobody now');
 sso_error_ok(sso(GET => '/group/Example/acmecorporation/inner/g', accept => 'json'), 404, 'json',
     'GET of a deleted child: 404', qr{no group /group/Example/acmecorporation/inner/g});
