@@ -13,13 +13,32 @@
 #include "sa_policy.h"
 
 /* Every form parameter name of the API, as answers spell them. */
-static const char *const form_names[] = {
-    "type",         "name",          "description", "mail",           "enabled",
-    "condition",    "memberurl",     "required",    "singlevalue",    "configuration",
-    "platform",     "attributeName", "attributeValue", "nameValue",   "uid",
-    "kty",          "kid",           "use",         "notBefore",      "notOnOrAfter",
-    "nameIDFormat", "group",         "value",       "username",       "metadata",
-    NULL};
+static const char *const form_names[] = {"type",
+                                         "name",
+                                         "description",
+                                         "mail",
+                                         "enabled",
+                                         "condition",
+                                         "memberurl",
+                                         "required",
+                                         "singlevalue",
+                                         "configuration",
+                                         "platform",
+                                         "attributeName",
+                                         "attributeValue",
+                                         "nameValue",
+                                         "uid",
+                                         "kty",
+                                         "kid",
+                                         "use",
+                                         "notBefore",
+                                         "notOnOrAfter",
+                                         "nameIDFormat",
+                                         "group",
+                                         "value",
+                                         "username",
+                                         "metadata",
+                                         NULL};
 
 /* Attributes whose values may span lines (conditions, configuration, EL expressions). */
 static int multiline(const sa_attr *a)
@@ -200,8 +219,9 @@ static idt_error *apply(idt_req *q, sa_type t, apr_table_t *form, json_t *attrs,
             ;
         if (j < i) continue; /* done with its first occurrence */
         if (!(a = sa_attr_of(t, name)))
-            return idt_err(q->p, IDT_E_BAD_REQUEST, "form parameter %s is not an attribute of %s %s",
-                           name, t == SA_APPLICATION ? "an" : "a", sa_types[t].name);
+            return idt_err(q->p, IDT_E_BAD_REQUEST,
+                           "form parameter %s is not an attribute of %s %s", name,
+                           t == SA_APPLICATION ? "an" : "a", sa_types[t].name);
         vals = values_of(q->p, form, name);
         if (vals->nelts > 1 && a->kind != SA_MULTI)
             return idt_err(q->p, IDT_E_BAD_REQUEST, "form parameter %s is given twice", name);
@@ -330,7 +350,9 @@ idt_error *sa_list_reply(idt_req *q, const PGresult *r, int link_cols)
             const char *enabled = idt_db_value(r, i, SA_OBJ_NCOLS);
             const char *username = idt_db_value(r, i, SA_OBJ_NCOLS + 1);
             json_t *link = json_object();
-            if (enabled) json_object_set_new(link, "enabled", json_string(*enabled == 't' ? "true" : "false"));
+            if (enabled)
+                json_object_set_new(link, "enabled",
+                                    json_string(*enabled == 't' ? "true" : "false"));
             if (username) json_object_set_new(link, "username", json_string(username));
             if (json_object_size(link))
                 json_object_set_new(j, "link", link);
@@ -345,7 +367,8 @@ idt_error *sa_list_reply(idt_req *q, const PGresult *r, int link_cols)
 /* The audit row of a change to object o. */
 static idt_error *audit(idt_req *q, const char *action, const sa_obj *o, json_t *detail)
 {
-    return idt_audit(q->db, &q->who, action, apr_pstrcat(q->p, "sso_", sa_types[o->type].name, NULL),
+    return idt_audit(q->db, &q->who, action,
+                     apr_pstrcat(q->p, "sso_", sa_types[o->type].name, NULL),
                      sa_id(q->p, o->type, o->path), detail);
 }
 

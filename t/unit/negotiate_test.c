@@ -34,8 +34,8 @@ int main(void)
            "q=0 refuses an offer the wildcard would take");
     is_int(idt_negotiate_value("image/png", offers), -1, "nothing acceptable: -1");
     is_int(idt_negotiate_value("*/*;q=0", offers), -1, "everything refused: -1");
-    is_int(idt_negotiate_value("application/json;charset=utf-8;q=0.9, text/plain;q=0.8", offers),
-           1, "other parameters ignored");
+    is_int(idt_negotiate_value("application/json;charset=utf-8;q=0.9, text/plain;q=0.8", offers), 1,
+           "other parameters ignored");
     is_int(idt_negotiate_value("application/json;q=1.000", offers), 1, "q=1.000");
     is_int(idt_negotiate_value("application/json;q=bogus, application/xml;q=0.9", offers), 1,
            "a malformed q counts as 1");
