@@ -74,8 +74,15 @@ for my $e (@errors) {
         is(sso_counts(), $before, '  nothing changed') if $m ne 'GET';
     }
 }
+# httpd's own refusals before any <Location> applies, through mod_idtrust's error handler
+sso_error_ok(sso(GET => '/site/a%2Fb', accept => 'json'), 404, 'json', 'an encoded slash: httpd\'s 404, in JSON');
+sso_error_ok(sso(TRACE => '/site/E', accept => 'xml'), 405, 'xml', 'TRACE: httpd\'s 405, in XML');
+my $res = sso(OPTIONS => '/site/E', accept => 'json');
+sso_error_ok($res, 405, 'json', 'OPTIONS: 405', qr/use GET, POST, PUT, DELETE/);
+is($res->header('Allow'), 'GET, POST, PUT, DELETE', 'Allow: the four verbs');
+
 $before = sso_counts();
-my $res = sso(PUT => '/site/E', body => '{"mail":"a@b.c"}', type => 'application/json', accept => 'json');
+$res = sso(PUT => '/site/E', body => '{"mail":"a@b.c"}', type => 'application/json', accept => 'json');
 sso_error_ok($res, 415, 'json', 'a JSON body: 415', qr/application\/x-www-form-urlencoded/);
 $res = sso(PUT => '/site/E', body => "--b\r\n\r\n--b--", type => 'multipart/form-data; boundary=b', accept => 'xml');
 sso_error_ok($res, 415, 'xml', 'curl -F (multipart): 415', qr/curl -d/);
