@@ -29,18 +29,18 @@ module AP_MODULE_DECLARE_DATA ssoadmin_module;
 
 static const char *const prefixes[] = {SA_PREFIX, NULL};
 
-static idt_api api = {"mod_ssoadmin",
-                      "SA00100",
-                      &ssoadmin_module,
-                      sa_routes,
-                      prefixes,
-                      sa_render_error,
-                      sa_render,
-                      sa_format_variant,
-                      SA_CHANNEL,
-                      SA_CACHE_ENTRIES,
-                      SA_SCHEMA_VERSION,
-                      SA_SCHEMA_MIGRATION};
+static idt_api api = {.name = "mod_ssoadmin",
+                      .tag = "SA00100",
+                      .module = &ssoadmin_module,
+                      .routes = sa_routes,
+                      .prefixes = prefixes,
+                      .render_error = sa_render_error,
+                      .render = sa_render,
+                      .variant = sa_format_variant,
+                      .channel = SA_CHANNEL,
+                      .cache_entries = SA_CACHE_ENTRIES,
+                      .schema_version = SA_SCHEMA_VERSION,
+                      .migration = SA_SCHEMA_MIGRATION};
 
 static void *create_server(apr_pool_t *p, server_rec *s)
 {

@@ -32,7 +32,8 @@ sa_format sa_format_of(request_rec *r)
 void sa_vary(request_rec *r)
 {
     const char *v = apr_table_get(r->err_headers_out, "Vary");
-    if (!v || !ap_find_token(r->pool, v, "Accept")) apr_table_mergen(r->err_headers_out, "Vary", "Accept");
+    if (!v || !ap_find_token(r->pool, v, "Accept"))
+        apr_table_mergen(r->err_headers_out, "Vary", "Accept");
 }
 
 const char *sa_format_variant(request_rec *r)
@@ -53,14 +54,28 @@ const char *sa_xml_escape(apr_pool_t *p, const char *s)
     o = out = apr_palloc(p, strlen(s) + extra + 1);
     for (c = (const unsigned char *)s; *c; c++) {
         switch (*c) {
-        case '&': memcpy(o, "&amp;", 5), o += 5; break;
-        case '<': memcpy(o, "&lt;", 4), o += 4; break;
-        case '>': memcpy(o, "&gt;", 4), o += 4; break;
-        case '"': memcpy(o, "&quot;", 6), o += 6; break;
+        case '&':
+            memcpy(o, "&amp;", 5), o += 5;
+            break;
+        case '<':
+            memcpy(o, "&lt;", 4), o += 4;
+            break;
+        case '>':
+            memcpy(o, "&gt;", 4), o += 4;
+            break;
+        case '"':
+            memcpy(o, "&quot;", 6), o += 6;
+            break;
         /* kept in attribute values too (a raw newline there reads back as a space) */
-        case '\n': memcpy(o, "&#10;", 5), o += 5; break;
-        case '\r': memcpy(o, "&#13;", 5), o += 5; break;
-        case '\t': memcpy(o, "&#9;", 4), o += 4; break;
+        case '\n':
+            memcpy(o, "&#10;", 5), o += 5;
+            break;
+        case '\r':
+            memcpy(o, "&#13;", 5), o += 5;
+            break;
+        case '\t':
+            memcpy(o, "&#9;", 4), o += 4;
+            break;
         default:
             if (*c < 0x20) {
                 memcpy(o, "\xef\xbf\xbd", 3), o += 3; /* U+FFFD: XML 1.0 has no such character */
@@ -89,8 +104,8 @@ static void text_object(apr_array_header_t *out, json_t *o)
 static void xml_attribute(apr_pool_t *p, apr_array_header_t *out, const char *element,
                           const char *name, json_t *v)
 {
-    APR_ARRAY_PUSH(out, const char *) = apr_pstrcat(p, "<", element, " name=\"",
-                                                    sa_xml_escape(p, name), "\"", NULL);
+    APR_ARRAY_PUSH(out, const char *) =
+        apr_pstrcat(p, "<", element, " name=\"", sa_xml_escape(p, name), "\"", NULL);
     if (json_is_array(v)) {
         size_t i;
         json_t *item;
@@ -172,9 +187,9 @@ int sa_render_error(request_rec *r, const idt_error *e)
         body = idt_json_own(r->pool, json_object());
         /* messages are ours, but may quote a name: never fail on bad UTF-8 */
         if (!(msg = json_string(e->msg))) msg = json_string("the request failed");
-        json_object_set_new(body, "error",
-                            json_pack("{s:i, s:o, s:s}", "status", e->status, "message", msg,
-                                      "request_id", id));
+        json_object_set_new(
+            body, "error",
+            json_pack("{s:i, s:o, s:s}", "status", e->status, "message", msg, "request_id", id));
         return idt_httpd_send(r, e->status, JSON_TYPE, idt_json_dump(r->pool, body, JSON_COMPACT));
     case SA_FMT_XML:
         return idt_httpd_send(r, e->status, XML_TYPE,
@@ -185,8 +200,8 @@ int sa_render_error(request_rec *r, const idt_error *e)
                                            sa_xml_escape(r->pool, e->msg)));
     case SA_FMT_TEXT:
     default:
-        return idt_httpd_send(r, e->status, TEXT_TYPE,
-                              apr_psprintf(r->pool, "error %d %s\nrequest_id %s\n", e->status,
-                                           e->msg, id));
+        return idt_httpd_send(
+            r, e->status, TEXT_TYPE,
+            apr_psprintf(r->pool, "error %d %s\nrequest_id %s\n", e->status, e->msg, id));
     }
 }

@@ -47,16 +47,25 @@ static idt_error *list_tree(idt_req *q, const sa_uri *u, const sa_obj *o)
         params[n++] = apr_pstrcat(q->p, key, "0", NULL);
         if (u->filter >= 0) params[n++] = sa_types[u->filter].name;
         e = idt_db_exec(q->db, &r,
-                        u->filter >= 0
-                            ? "SELECT " SA_OBJ_COLS " FROM idtrust.sso_object o "
-                              "WHERE (o.id = $1 OR o.path_key > $2 AND o.path_key < $3) "
-                              "AND o.type = $4 ORDER BY o.path_key, o.type"
-                            : "SELECT " SA_OBJ_COLS " FROM idtrust.sso_object o "
-                              "WHERE o.id = $1 OR o.path_key > $2 AND o.path_key < $3 "
-                              "ORDER BY o.path_key, o.type",
+                        u->filter >= 0 ? "SELECT " SA_OBJ_COLS " FROM idtrust.sso_object o "
+                                         "WHERE (o.id = $1 OR o.path_key > $2 AND o.path_key < $3) "
+                                         "AND o.type = $4 ORDER BY o.path_key, o.type"
+                                       : "SELECT " SA_OBJ_COLS " FROM idtrust.sso_object o "
+                                         "WHERE o.id = $1 OR o.path_key > $2 AND o.path_key < $3 "
+                                         "ORDER BY o.path_key, o.type",
                         n, params);
         break;
     default: /* SA_L_PARENT */
+        if (u->has_target) {
+            /* one link: the parent, if that is the site named */
+            sa_obj *t;
+            if ((e = sa_obj_need(q, &u->target, 0, &t))) return e;
+            if (!o->parent_id || strcmp(t->id, o->parent_id))
+                return idt_err(q->p, IDT_E_NOT_FOUND, "%s is not in site %s",
+                               sa_id(q->p, o->type, o->path), sa_id(q->p, t->type, t->path));
+            idt_reply(q, 200, sa_obj_json(t));
+            return NULL;
+        }
         params[n++] = o->parent_id;
         e = idt_db_exec(q->db, &r,
                         "SELECT " SA_OBJ_COLS " FROM idtrust.sso_object o WHERE o.id = $1", n,
@@ -198,7 +207,8 @@ static idt_error *single_check(idt_req *q, const sa_uri *u, const sa_obj *o, con
 idt_error *sa_link_add(idt_req *q, const char *from_id, sa_type from_type, const char *kind,
                        const char *to_id, sa_type to_type, int *made)
 {
-    const char *params[5] = {from_id, sa_types[from_type].name, kind, to_id, sa_types[to_type].name};
+    const char *params[5] = {from_id, sa_types[from_type].name, kind, to_id,
+                             sa_types[to_type].name};
     PGresult *r;
     idt_error *e = idt_db_exec(q->db, &r,
                                "INSERT INTO idtrust.sso_link (from_id, from_type, kind, to_id, "
@@ -224,8 +234,7 @@ idt_error *sa_link_set(idt_req *q, const sa_uri *u, int post)
     idt_error *e;
     int found;
 
-    if (l->special != SA_L_STORED || !(l->verbs & SA_V_SET) ||
-        (!u->has_target && !server_end(l)))
+    if (l->special != SA_L_STORED || !(l->verbs & SA_V_SET) || (!u->has_target && !server_end(l)))
         return sa_not_allowed(q, allowed(l, u->has_target));
     if ((e = sa_form(q, &form)) ||
         (e = sa_form_only(q, form,

@@ -63,8 +63,12 @@ static idt_error *hash_secret(apr_pool_t *p, const char *secret, const char **ou
 
     if (RAND_bytes(salt, sizeof(salt)) != 1)
         return idt_err(p, IDT_E_INTERNAL, "no random bytes for the secret's salt");
-    if (apr_bcrypt_encode(secret, SA_BCRYPT_COST, salt, sizeof(salt), h, 64) != APR_SUCCESS)
+    if (apr_bcrypt_encode(secret, SA_BCRYPT_COST, salt, sizeof(salt), h, 64) != APR_SUCCESS ||
+        strncmp(h, "$2y$", 4))
         return idt_err(p, IDT_E_INTERNAL, "the client secret cannot be hashed");
+    /* $2a$, which pgcrypto's crypt() reads too (apr_password_validate reads both): for
+     * the ASCII secrets taken here the two variants hash alike */
+    h[2] = 'a';
     *out = h;
     return NULL;
 }
@@ -98,7 +102,7 @@ static int printable_ascii(const char *s)
 }
 
 typedef struct md {
-    const char *type; /* application/json or application/xml */
+    const char *type;   /* application/json or application/xml */
     const char *stored; /* what GET answers */
     json_t *json;       /* JSON metadata, without client_secret */
     apr_array_header_t *urls;
@@ -121,8 +125,9 @@ static idt_error *json_metadata(idt_req *q, const char *text, md *m)
             json_array_foreach(v, i, item)
             {
                 if (!json_is_string(item))
-                    return idt_err(q->p, IDT_E_BAD_REQUEST, "metadata: redirect_uris holds a "
-                                                            "value that is not a string");
+                    return idt_err(q->p, IDT_E_BAD_REQUEST,
+                                   "metadata: redirect_uris holds a "
+                                   "value that is not a string");
                 APR_ARRAY_PUSH(m->urls, const char *) = apr_pstrdup(q->p, json_string_value(item));
             }
         } else {
@@ -138,10 +143,10 @@ static idt_error *json_metadata(idt_req *q, const char *text, md *m)
         m->client_id = apr_pstrdup(q->p, json_string_value(v));
     }
     if ((v = json_object_get(o, "client_secret"))) {
-        if (!json_is_string(v) || !json_string_length(v) ||
-            json_string_length(v) > SA_SECRET_MAX || strlen(json_string_value(v)) != json_string_length(v))
+        if (!json_is_string(v) || !json_string_length(v) || json_string_length(v) > SA_SECRET_MAX ||
+            !printable_ascii(json_string_value(v)))
             return idt_err(q->p, IDT_E_BAD_REQUEST,
-                           "metadata: client_secret must be a string of 1 to %d bytes",
+                           "metadata: client_secret must be 1 to %d printable ASCII characters",
                            SA_SECRET_MAX);
         m->secret = apr_pstrdup(q->p, json_string_value(v));
     }
@@ -192,7 +197,8 @@ static idt_error *get(idt_req *q, const sa_uri *u)
                          1, params)))
         return e;
     if (PQntuples(r) == 0)
-        return idt_err(q->p, IDT_E_NOT_FOUND, "%s has no metadata", sa_id(q->p, app->type, app->path));
+        return idt_err(q->p, IDT_E_NOT_FOUND, "%s has no metadata",
+                       sa_id(q->p, app->type, app->path));
     q->body = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
     q->content_type = apr_pstrcat(q->p, PQgetvalue(r, 0, 1), ";charset=UTF-8", NULL);
     return NULL;
@@ -288,22 +294,23 @@ static idt_error *put(idt_req *q, const sa_uri *u)
     params[3] = urls;
     params[4] = m.stored;
     params[5] = m.type;
-    if ((e = idt_db_exec(q->db, NULL,
-                         "INSERT INTO idtrust.sso_client (application_id, client_id, secret_hash, "
-                         "redirect_uris, metadata, metadata_type) "
-                         "VALUES ($2, $1, $3, ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), $5, $6) "
-                         "ON CONFLICT (application_id) "
-                         "DO UPDATE SET client_id = EXCLUDED.client_id, "
-                         "secret_hash = EXCLUDED.secret_hash, redirect_uris = "
-                         "EXCLUDED.redirect_uris, metadata = EXCLUDED.metadata, "
-                         "metadata_type = EXCLUDED.metadata_type, updated_at = now()",
-                         6, params)))
+    if ((e = idt_db_exec(
+             q->db, NULL,
+             "INSERT INTO idtrust.sso_client (application_id, client_id, secret_hash, "
+             "redirect_uris, metadata, metadata_type) "
+             "VALUES ($2, $1, $3, ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), $5, $6) "
+             "ON CONFLICT (application_id) "
+             "DO UPDATE SET client_id = EXCLUDED.client_id, "
+             "secret_hash = EXCLUDED.secret_hash, redirect_uris = "
+             "EXCLUDED.redirect_uris, metadata = EXCLUDED.metadata, "
+             "metadata_type = EXCLUDED.metadata_type, updated_at = now()",
+             6, params)))
         return e;
     if ((e = idt_audit(q->db, &q->who, "sso.metadata", "sso_application",
                        sa_id(q->p, app->type, app->path),
                        json_pack("{s:s, s:s, s:b, s:b}", "metadata_type", m.type, "client_id", id,
-                                 "client_id_kept", keep && m.client_id,
-                                 "secret_kept", keep && m.secret && !strcmp(m.type, "application/json")))))
+                                 "client_id_kept", keep && m.client_id, "secret_kept",
+                                 keep && m.secret && !strcmp(m.type, "application/json")))))
         return e;
     reply(q, app, &m, id, secret);
     return NULL;
@@ -323,11 +330,12 @@ static idt_error *del(idt_req *q, const sa_uri *u)
         return e;
     params[0] = app->id;
     if ((e = idt_db_exec(q->db, &r,
-                         "DELETE FROM idtrust.sso_client WHERE application_id = $1 RETURNING 1",
-                         1, params)))
+                         "DELETE FROM idtrust.sso_client WHERE application_id = $1 RETURNING 1", 1,
+                         params)))
         return e;
     if (PQntuples(r) == 0)
-        return idt_err(q->p, IDT_E_NOT_FOUND, "%s has no metadata", sa_id(q->p, app->type, app->path));
+        return idt_err(q->p, IDT_E_NOT_FOUND, "%s has no metadata",
+                       sa_id(q->p, app->type, app->path));
     if ((e = idt_audit(q->db, &q->who, "sso.metadata.delete", "sso_application",
                        sa_id(q->p, app->type, app->path), NULL)))
         return e;
@@ -340,10 +348,12 @@ idt_error *sa_metadata(idt_req *q, const sa_uri *u)
     int m = q->r->method_number;
 
     if (strcasecmp(u->attribute, "metadata"))
-        return idt_err(q->p, IDT_E_NOT_FOUND, "no attribute \"%s\": $attribute/metadata is the one served",
+        return idt_err(q->p, IDT_E_NOT_FOUND,
+                       "no attribute \"%s\": $attribute/metadata is the one served",
                        ap_escape_logitem(q->p, u->attribute));
     if (u->obj.type != SA_APPLICATION)
-        return idt_err(q->p, IDT_E_NOT_FOUND, "$attribute/metadata is an application's; a %s has none",
+        return idt_err(q->p, IDT_E_NOT_FOUND,
+                       "$attribute/metadata is an application's; a %s has none",
                        sa_types[u->obj.type].name);
     if (m == M_GET) return get(q, u);
     if (m == M_PUT) return put(q, u);

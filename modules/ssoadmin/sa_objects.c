@@ -10,16 +10,36 @@
 #include "idt_httpd_query.h"
 #include "idt_json.h"
 #include "sa_keys.h"
+#include "sa_links.h"
 #include "sa_policy.h"
 
 /* Every form parameter name of the API, as answers spell them. */
-static const char *const form_names[] = {
-    "type",         "name",          "description", "mail",           "enabled",
-    "condition",    "memberurl",     "required",    "singlevalue",    "configuration",
-    "platform",     "attributeName", "attributeValue", "nameValue",   "uid",
-    "kty",          "kid",           "use",         "notBefore",      "notOnOrAfter",
-    "nameIDFormat", "group",         "value",       "username",       "metadata",
-    NULL};
+static const char *const form_names[] = {"type",
+                                         "name",
+                                         "description",
+                                         "mail",
+                                         "enabled",
+                                         "condition",
+                                         "memberurl",
+                                         "required",
+                                         "singlevalue",
+                                         "configuration",
+                                         "platform",
+                                         "attributeName",
+                                         "attributeValue",
+                                         "nameValue",
+                                         "uid",
+                                         "kty",
+                                         "kid",
+                                         "use",
+                                         "notBefore",
+                                         "notOnOrAfter",
+                                         "nameIDFormat",
+                                         "group",
+                                         "value",
+                                         "username",
+                                         "metadata",
+                                         NULL};
 
 /* Attributes whose values may span lines (conditions, configuration, EL expressions). */
 static int multiline(const sa_attr *a)
@@ -143,7 +163,7 @@ static idt_error *check_value(idt_req *q, const sa_attr *a, const char *v, const
     const char *const *ok;
 
     *out = v;
-    if (strlen(v) > a->max)
+    if (a->kind != SA_ENUM && strlen(v) > a->max)
         return idt_err(q->p, IDT_E_BAD_REQUEST, "%s is longer than %" APR_SIZE_T_FMT " bytes",
                        a->name, a->max);
     if ((e = sa_text_check(q->p, v, multiline(a), a->name))) return e;
@@ -163,7 +183,9 @@ static idt_error *check_value(idt_req *q, const sa_attr *a, const char *v, const
     case SA_TIME:
         if (!iso8601(v))
             return idt_err(q->p, IDT_E_BAD_REQUEST,
-                           "%s must be an ISO 8601 date and time (2025-01-31T12:00:00Z)", a->name);
+                           "%s must be an ISO 8601 date and time (2025-01-31T12:00:00Z; a + of "
+                           "a time zone is sent %%2B, as curl --data-urlencode does)",
+                           a->name);
         return NULL;
     case SA_MAIL:
         if (!mail_ok(v))
@@ -198,8 +220,9 @@ static idt_error *apply(idt_req *q, sa_type t, apr_table_t *form, json_t *attrs,
             ;
         if (j < i) continue; /* done with its first occurrence */
         if (!(a = sa_attr_of(t, name)))
-            return idt_err(q->p, IDT_E_BAD_REQUEST, "form parameter %s is not an attribute of %s %s",
-                           name, t == SA_APPLICATION ? "an" : "a", sa_types[t].name);
+            return idt_err(q->p, IDT_E_BAD_REQUEST,
+                           "form parameter %s is not an attribute of %s %s", name,
+                           t == SA_APPLICATION ? "an" : "a", sa_types[t].name);
         vals = values_of(q->p, form, name);
         if (vals->nelts > 1 && a->kind != SA_MULTI)
             return idt_err(q->p, IDT_E_BAD_REQUEST, "form parameter %s is given twice", name);
@@ -328,7 +351,9 @@ idt_error *sa_list_reply(idt_req *q, const PGresult *r, int link_cols)
             const char *enabled = idt_db_value(r, i, SA_OBJ_NCOLS);
             const char *username = idt_db_value(r, i, SA_OBJ_NCOLS + 1);
             json_t *link = json_object();
-            if (enabled) json_object_set_new(link, "enabled", json_string(*enabled == 't' ? "true" : "false"));
+            if (enabled)
+                json_object_set_new(link, "enabled",
+                                    json_string(*enabled == 't' ? "true" : "false"));
             if (username) json_object_set_new(link, "username", json_string(username));
             if (json_object_size(link))
                 json_object_set_new(j, "link", link);
@@ -343,7 +368,8 @@ idt_error *sa_list_reply(idt_req *q, const PGresult *r, int link_cols)
 /* The audit row of a change to object o. */
 static idt_error *audit(idt_req *q, const char *action, const sa_obj *o, json_t *detail)
 {
-    return idt_audit(q->db, &q->who, action, apr_pstrcat(q->p, "sso_", sa_types[o->type].name, NULL),
+    return idt_audit(q->db, &q->who, action,
+                     apr_pstrcat(q->p, "sso_", sa_types[o->type].name, NULL),
                      sa_id(q->p, o->type, o->path), detail);
 }
 
@@ -400,6 +426,12 @@ idt_error *sa_obj_create(idt_req *q, sa_type t, const sa_obj *parent, const char
     if ((e = audit(q, "sso.create", o, json_pack("{s:O}", "attributes", attrs))) ||
         (e = sa_key_written(q, o, 1)))
         return e;
+    if (t == SA_POLICYITEM && parent && parent->type == SA_POLICY) {
+        /* an item in a policy is the policy's: its $link/policyItem lists it */
+        int made;
+        if ((e = sa_link_add(q, o->id, SA_POLICYITEM, "policy", parent->id, SA_POLICY, &made)))
+            return e;
+    }
     *out = o;
     return NULL;
 }
@@ -420,12 +452,14 @@ static idt_error *parent_of(idt_req *q, sa_type t, const char *path, sa_obj **pa
                        "in a site (/%s/{site}/%s)",
                        t == SA_APPLICATION || t == SA_OMP ? "an" : "a", sa_types[t].name,
                        sa_types[t].name, slash + 1);
+    /* no row lock: the foreign key on parent_id refuses a child of a parent deleted
+     * meanwhile, and a lock would make the children of one site wait for each other */
     if (t == SA_POLICYITEM) {
         ref.type = SA_POLICY;
-        if ((e = sa_obj_find(q, &ref, 1, parent)) || *parent) return e;
+        if ((e = sa_obj_find(q, &ref, 0, parent)) || *parent) return e;
         ref.type = SA_SITE;
     }
-    if ((e = sa_obj_find(q, &ref, 1, parent))) return e;
+    if ((e = sa_obj_find(q, &ref, 0, parent))) return e;
     if (!*parent)
         return idt_err(q->p, IDT_E_NOT_FOUND, "no %s %s to hold %s: create it first",
                        t == SA_POLICYITEM ? "site or policy" : "site",
@@ -500,7 +534,7 @@ static idt_error *create_in_site(idt_req *q, const sa_uri *u)
     if (u->bare && t != SA_SITE)
         return idt_err(q->p, IDT_E_BAD_REQUEST,
                        "only sites live at the top: POST a %s to /site/{site}", sa_types[t].name);
-    if (!u->bare && (e = sa_obj_need(q, &u->obj, 1, &site))) return e;
+    if (!u->bare && (e = sa_obj_need(q, &u->obj, 0, &site))) return e; /* see parent_of */
     if ((e = sa_obj_create(q, (sa_type)t, site, name, form, &o))) return e;
     idt_reply(q, 201, sa_obj_json(o));
     return NULL;

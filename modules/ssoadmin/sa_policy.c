@@ -37,14 +37,15 @@ static idt_error *item_for(idt_req *q, const sa_obj *policy, const char *name, c
     apr_table_t *attrs;
     PGresult *r;
     idt_error *e;
-    int i, made;
+    int i;
 
-    e = idt_db_exec(q->db, &r,
-                    "SELECT " SA_OBJ_COLS " FROM idtrust.sso_object o "
-                    "WHERE o.parent_id = $1 AND o.type = 'policyItem' "
-                    "AND o.attributes->>'attributeName' = $2 AND o.attributes->>'attributeValue' = $3 "
-                    "ORDER BY o.id LIMIT 1",
-                    3, params);
+    e = idt_db_exec(
+        q->db, &r,
+        "SELECT " SA_OBJ_COLS " FROM idtrust.sso_object o "
+        "WHERE o.parent_id = $1 AND o.type = 'policyItem' "
+        "AND o.attributes->>'attributeName' = $2 AND o.attributes->>'attributeValue' = $3 "
+        "ORDER BY o.id LIMIT 1",
+        3, params);
     if (e) return e;
     if (PQntuples(r)) return sa_obj_row(q, r, 0, 0, item);
     attrs = apr_table_make(q->p, 2);
@@ -56,11 +57,8 @@ static idt_error *item_for(idt_req *q, const sa_obj *policy, const char *name, c
         sa_obj *taken;
         if ((e = sa_obj_find(q, &ref, 0, &taken))) return e;
         if (taken) continue;
-        if ((e = sa_obj_create(q, SA_POLICYITEM, policy, leaf, attrs, item)) ||
-            (e = sa_link_add(q, (*item)->id, SA_POLICYITEM, "policy", policy->id, SA_POLICY,
-                             &made)))
-            return e;
-        return NULL;
+        /* made in the policy, hence linked to it */
+        return sa_obj_create(q, SA_POLICYITEM, policy, leaf, attrs, item);
     }
     return idt_err(q->p, IDT_E_CONFLICT, "policy %s has %d items for attribute %s already",
                    sa_id(q->p, policy->type, policy->path), SA_ITEM_TRIES, name);
@@ -85,7 +83,8 @@ idt_error *sa_policy_post(idt_req *q, const sa_uri *u)
         return idt_err(q->p, IDT_E_BAD_REQUEST,
                        "group, name and value are required: the group whose members get the "
                        "attribute, its name and its value");
-    if (strlen(name) > 255) return idt_err(q->p, IDT_E_BAD_REQUEST, "name is longer than 255 bytes");
+    if (strlen(name) > 255)
+        return idt_err(q->p, IDT_E_BAD_REQUEST, "name is longer than 255 bytes");
     if (strlen(value) > 4096)
         return idt_err(q->p, IDT_E_BAD_REQUEST, "value is longer than 4096 bytes");
     if ((e = sa_ref_parse(q->p, group, SA_BIT(SA_GROUP), SA_GROUP, &gref))) return e;

@@ -1,14 +1,22 @@
 #include "sa_routes.h"
 
 #include "sa_keys.h"
+#include "idt_httpd_query.h"
 #include "sa_links.h"
 #include "sa_metadata.h"
 #include "sa_objects.h"
 #include "sa_uri.h"
 
+/* The URI after the prefix; and no query string but PUT $attribute/metadata's policy. */
 static idt_error *parse(idt_req *q, sa_uri *u)
 {
-    return sa_uri_parse(q->p, q->args[0], u);
+    static const char *const none[] = {NULL};
+    apr_table_t *query;
+    idt_error *e = sa_uri_parse(q->p, q->args[0], u);
+
+    if (e) return e;
+    if (u->attribute && q->r->method_number == M_PUT) return NULL;
+    return idt_query_parse(q->r, none, &query);
 }
 
 /* A credential's attributes are its key's ($attribute/csr); the others, metadata's. */

@@ -10,8 +10,14 @@ static const char *const name_id_formats[] = {
 static const char *const key_types[] = {"RSA", NULL};
 static const char *const key_uses[] = {"sig", "enc", NULL};
 
-#define DESCRIPTION {"description", SA_MULTI, 1024, 0, NULL, NULL}
-#define ENABLED {"enabled", SA_BOOL, 5, 0, NULL, "false"}
+#define DESCRIPTION                                                                                \
+    {                                                                                              \
+        "description", SA_MULTI, 1024, 0, NULL, NULL                                               \
+    }
+#define ENABLED                                                                                    \
+    {                                                                                              \
+        "enabled", SA_BOOL, 5, 0, NULL, "false"                                                    \
+    }
 
 static const sa_attr site_attrs[] = {DESCRIPTION, {"mail", SA_MAIL, 254, 0, NULL, NULL}, {NULL}};
 static const sa_attr application_attrs[] = {ENABLED, DESCRIPTION, {NULL}};

@@ -83,13 +83,13 @@ typedef struct sa_link_def {
     sa_type from;     /* the type of the object in the URI */
     const char *name; /* the link's name after $link/ */
     sa_link_special special;
-    const char *kind;      /* stored kind in sso_link */
-    int inverse;           /* 1: the URI's object is to_id of the row */
-    unsigned targets;      /* types at the other end (SA_BIT mask) */
-    sa_type default_type;  /* the type of a target path given without one */
-    int verbs;             /* SA_V_* */
-    int attrs;             /* SA_LA_*: link attributes a PUT or POST may set */
-    int single;            /* 1: at most one such link per object */
+    const char *kind;     /* stored kind in sso_link */
+    int inverse;          /* 1: the URI's object is to_id of the row */
+    unsigned targets;     /* types at the other end (SA_BIT mask) */
+    sa_type default_type; /* the type of a target path given without one */
+    int verbs;            /* SA_V_* */
+    int attrs;            /* SA_LA_*: link attributes a PUT or POST may set */
+    int single;           /* 1: at most one such link per object */
 } sa_link_def;
 
 extern const sa_link_def sa_links[];

@@ -158,8 +158,7 @@ idt_error *sa_uri_parse(apr_pool_t *p, const char *rest, sa_uri *u)
     u->bare = end == 1 && t != SA_SERVER;
     if (end == n) return NULL;
 
-    if (u->bare)
-        return idt_err(p, IDT_E_NOT_FOUND, "%s names no %s", seg[end], sa_types[t].name);
+    if (u->bare) return idt_err(p, IDT_E_NOT_FOUND, "%s names no %s", seg[end], sa_types[t].name);
     if (!strcasecmp(seg[end], "$attribute")) {
         if (n - end != 2)
             return idt_err(p, IDT_E_NOT_FOUND, "$attribute is followed by one attribute name");
@@ -186,9 +185,6 @@ idt_error *sa_uri_parse(apr_pool_t *p, const char *rest, sa_uri *u)
                            u->link->name);
         return NULL;
     case SA_L_PARENT:
-        if (i < n)
-            return idt_err(p, IDT_E_NOT_FOUND, "$link/site names the parent site: nothing follows");
-        return NULL;
     case SA_L_STORED:
         break;
     }

@@ -459,7 +459,11 @@ my %SSO_ACCEPT = (text => 'text/plain', json => 'application/json', xml => 'appl
 # joined by '&'. Pairs of a list ref of [name, value] are %-encoded, as --data-urlencode does.
 sub sso_form {
     return join '&', map {
-        ref $_ ? join('=', map { my $v = $_; $v =~ s/([^A-Za-z0-9_.~-])/sprintf('%%%02X', ord $1)/ge; $v } @$_) : $_
+        ref $_ ? join('=', map {
+            my $v = $_;
+            utf8::encode($v) if utf8::is_utf8($v);
+            $v =~ s/([^A-Za-z0-9_.~-])/sprintf('%%%02X', ord $1)/ge;
+            $v } @$_) : $_
     } @_;
 }
 
