@@ -223,21 +223,32 @@ static const char *failure(apr_pool_t *p, const item *it)
     }
 }
 
-/* Records each result; only a row still claimed by this claim and still pending (not
- * cancelled meanwhile) is changed. */
-static void record(deliverer *d, apr_pool_t *p, idt_db *db, item *items, int n, const char *claim)
+/* The results of a batch, for record (idt_httpd_db_work's ctx). */
+typedef struct results {
+    deliverer *d;
+    apr_pool_t *p;
+    item *items;
+    int n;
+    const char *claim;
+} results;
+
+/* Records each result, in one transaction; only a row still claimed by this claim and
+ * still pending (not cancelled meanwhile) is changed. */
+static idt_error *record(idt_db *db, void *ctx)
 {
+    results *res = ctx;
+    deliverer *d = res->d;
+    apr_pool_t *p = res->p;
     PGresult *r;
     idt_error *e;
     int i;
 
-    if ((e = idt_db_begin(db))) goto failed;
-    for (i = 0; i < n; i++) {
-        item *it = &items[i];
+    for (i = 0; i < res->n; i++) {
+        item *it = &res->items[i];
         int ok = !it->error && it->call.status >= 200 && it->call.status < 300;
         const char *status = it->call.status ? apr_ltoa(p, it->call.status) : NULL;
         if (ok) {
-            const char *params[3] = {it->id, claim, status};
+            const char *params[3] = {it->id, res->claim, status};
             e = idt_db_exec(db, &r,
                             "UPDATE idtrust.ci_outbox SET state = 'delivered', delivered_at = "
                             "now(), last_status = $3::int, last_error = NULL, claimed_until = "
@@ -246,7 +257,7 @@ static void record(deliverer *d, apr_pool_t *p, idt_db *db, item *items, int n, 
                             3, params);
         } else {
             int last = it->attempts >= d->c->retry_attempts;
-            const char *params[6] = {it->id, claim, status, failure(p, it),
+            const char *params[6] = {it->id, res->claim, status, failure(p, it),
                                      apr_ltoa(p, jittered_ms(d->c, it->attempts)),
                                      last ? "failed" : "pending"};
             e = idt_db_exec(db, &r,
@@ -259,17 +270,9 @@ static void record(deliverer *d, apr_pool_t *p, idt_db *db, item *items, int n, 
                          "CI00021: notification %s, attempt %d: %s%s", it->id, it->attempts,
                          failure(p, it), last ? "; no more attempts (failed)" : "");
         }
-        if (e) goto failed;
+        if (e) return e;
     }
-    if ((e = idt_db_commit(db))) goto failed;
-    return;
-failed:
-    idt_db_rollback(db);
-    /* the rows stay claimed until their lease ends, then are tried again */
-    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, d->s,
-                 "CI00022: delivery results not recorded (%s); the rows are retried when their "
-                 "claim ends",
-                 e->detail ? e->detail : e->msg);
+    return NULL;
 }
 
 /* One batch; the number of rows claimed, -1 when the repository is unreachable. */
@@ -334,16 +337,16 @@ static int batch(deliverer *d, apr_pool_t *p)
         send_all(d, p, items, n, 1);
     }
 
-    if (!(dbd = idt_httpd_db_open(d->s, p)) || !(conn = idt_httpd_db_native(dbd))) {
-        idt_httpd_db_close(d->s, dbd);
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, d->s,
-                     "CI00024: %d delivery results not recorded: the repository is "
-                     "unreachable; the rows are retried when their claim ends",
-                     n);
-        return n;
+    {
+        results res = {d, p, items, n, claim};
+        if ((e = idt_httpd_db_work(d->s, p, record, &res))) {
+            /* the rows stay claimed until their lease ends, then are tried again */
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, d->s,
+                         "CI00022: %d delivery results not recorded (%s); the rows are retried "
+                         "when their claim ends",
+                         n, e->detail ? e->detail : e->msg);
+        }
     }
-    record(d, p, idt_db_wrap(p, conn), items, n, claim);
-    idt_httpd_db_close(d->s, dbd);
     return n;
 }
 

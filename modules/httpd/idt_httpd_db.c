@@ -36,6 +36,25 @@ void idt_httpd_db_close(server_rec *s, ap_dbd_t *dbd)
     if (dbd && dbd_close) dbd_close(s, dbd);
 }
 
+idt_error *idt_httpd_db_work(server_rec *s, apr_pool_t *p,
+                             idt_error *(*fn)(idt_db *db, void *ctx), void *ctx)
+{
+    ap_dbd_t *dbd = idt_httpd_db_open(s, p);
+    PGconn *conn = dbd ? idt_httpd_db_native(dbd) : NULL;
+    idt_db *db;
+    idt_error *e;
+
+    if (!conn) {
+        idt_httpd_db_close(s, dbd);
+        return idt_err(p, IDT_E_UNAVAILABLE, "the repository is unavailable; retry later");
+    }
+    db = idt_db_wrap(p, conn);
+    if (!(e = idt_db_begin(db)) && !(e = fn(db, ctx))) e = idt_db_commit(db);
+    if (e) idt_db_rollback(db);
+    idt_httpd_db_close(s, dbd);
+    return e;
+}
+
 idt_error *idt_httpd_db(request_rec *r, idt_db **db)
 {
     ap_dbd_t *dbd = dbd_acquire ? dbd_acquire(r) : NULL;

@@ -16,6 +16,13 @@ const char *idt_httpd_db_init(void);
 ap_dbd_t *idt_httpd_db_open(server_rec *s, apr_pool_t *p);
 void idt_httpd_db_close(server_rec *s, ap_dbd_t *dbd);
 
+/* The one transaction of background work (a mod_watchdog task, not a request: the
+ * runner does a request's): a connection from mod_dbd's pool, BEGIN, fn, COMMIT, or
+ * ROLLBACK when fn or the commit fails, and the connection given back. fn's error, or
+ * IDT_E_UNAVAILABLE when no connection can be made. */
+idt_error *idt_httpd_db_work(server_rec *s, apr_pool_t *p,
+                             idt_error *(*fn)(idt_db *db, void *ctx), void *ctx);
+
 /* The libpq connection under a mod_dbd one, or NULL when DBDriver is not pgsql. */
 PGconn *idt_httpd_db_native(ap_dbd_t *dbd);
 
