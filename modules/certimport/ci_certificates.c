@@ -121,20 +121,23 @@ idt_error *ci_certificate_import(idt_req *q)
         e->msg = apr_pstrcat(q->p, "x509: ", e->msg, NULL);
         return e;
     }
+    /* the policy, and one import of a certificate at a time, so the second one finds the
+     * first: the lock in the same round trip, the check in a statement of its own (whose
+     * snapshot is taken once the lock is held) */
     params[0] = policy_oid;
-    if ((e = idt_db_exec(q->db, &r, "SELECT id FROM idtrust.ci_policy WHERE object_id = $1", 1,
-                         params)))
+    params[1] = c->sha256_hex;
+    if ((e = idt_db_exec(q->db, &r,
+                         "SELECT id, pg_advisory_xact_lock(hashtextextended($2, 20)) "
+                         "FROM idtrust.ci_policy WHERE object_id = $1",
+                         2, params)))
         return e;
     if (PQntuples(r) == 0)
         return idt_err(q->p, IDT_E_BAD_REQUEST,
                        "certPolicyId names no certificate policy (no policy has that objectId)");
     params[1] = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
 
-    /* one import of a certificate at a time, so the second one finds the first */
     params[0] = c->sha256_hex;
-    if ((e = idt_db_exec(q->db, &r, "SELECT pg_advisory_xact_lock(hashtextextended($1, 20))", 1,
-                         params)) ||
-        (e = idt_db_exec(q->db, &r,
+    if ((e = idt_db_exec(q->db, &r,
                          "SELECT certificate_id FROM idtrust.ci_certificate WHERE sha256 = $1", 1,
                          params)))
         return e;

@@ -122,31 +122,54 @@ static idt_error *map_error(idt_db *db, PGresult *r)
     return e;
 }
 
+/* Runs a statement whose result does not matter (SAVEPOINT and friends): whether it worked. */
+static int simple(PGconn *conn, const char *sql)
+{
+    PGresult *r = PQexec(conn, sql);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+}
+
+/* Prepares name on db's connection; whether it is prepared now. Inside a transaction a
+ * failed PREPARE would abort it (42P05 too: a statement the registry forgot when it
+ * started over), so there it runs under a savepoint: two more round trips, once per
+ * connection and statement. */
+static int prepare(idt_db *db, const char *name, const char *sql, int n)
+{
+    PGresult *r;
+    int ok;
+
+    if (db->in_tx && !simple(db->conn, "SAVEPOINT idt_prepare")) return 0;
+    r = PQprepare(db->conn, name, sql, n, NULL);
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok) ok = sqlstate_is(r, "42P05") ? 2 : 0;
+    PQclear(r);
+    /* a prepared statement outlives its savepoint: a failed PREPARE is rolled back to
+     * it, so the transaction goes on (a broken connection fails the next statement) */
+    if (db->in_tx && ok != 1 && !simple(db->conn, "ROLLBACK TO SAVEPOINT idt_prepare")) ok = 0;
+    if (db->in_tx) simple(db->conn, "RELEASE SAVEPOINT idt_prepare");
+    if (ok) prepared(db->conn, name, MARK);
+    return ok;
+}
+
 static PGresult *run(idt_db *db, const char *sql, int n, const char *const *params)
 {
     char name[4 + 2 * APR_MD5_DIGESTSIZE + 1];
     PGresult *r;
 
-    /* Inside a transaction a failed PREPARE would abort it: send the text. Statements
-     * without parameters (BEGIN, COMMIT) are not worth a name. */
-    if (db->in_tx || n == 0 || !registry_lock)
-        return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+    /* Statements without parameters (BEGIN, COMMIT) are not worth a name. */
+    if (n == 0 || !registry_lock) return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
     statement_name(sql, name);
-    if (!prepared(db->conn, name, ASK)) {
-        r = PQprepare(db->conn, name, sql, n, NULL);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK && !sqlstate_is(r, "42P05")) {
-            /* the connection failed, or the statement is wrong: the plain run says so
-             * (and is retried on a reset connection by the caller) */
-            PQclear(r);
-            return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
-        }
-        PQclear(r);
-        prepared(db->conn, name, MARK);
-    }
+    /* the connection failed, or the statement is wrong: the plain run says so (and is
+     * retried on a reset connection by the caller) */
+    if (!prepared(db->conn, name, ASK) && !prepare(db, name, sql, n))
+        return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
     r = PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0);
     if (sqlstate_is(r, "26000")) {
-        /* the registry was wrong about this connection (a reused address and
-         * process id): forget it and send the text */
+        /* the registry was wrong about this connection (a reused address and process
+         * id): forget it and send the text. Inside a transaction that has aborted it,
+         * and the request fails once. */
         PQclear(r);
         prepared(db->conn, name, FORGET);
         return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);

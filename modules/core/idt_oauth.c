@@ -34,7 +34,7 @@ idt_error *idt_oauth_client_credentials(idt_http_client *c, apr_pool_t *p, const
     idt_http_run(c, p, calls, 1);
 
     if (!call.status)
-        return idt_err(p, IDT_E_UNAVAILABLE, "token endpoint: no answer (%s)",
+        return idt_err(p, IDT_E_UNAVAILABLE, "token endpoint %s: no answer (%s)", endpoint,
                        call.error ? call.error : "unknown");
     j = json_loads(call.response, 0, &jerr);
     idt_json_own(p, j);
@@ -43,18 +43,20 @@ idt_error *idt_oauth_client_credentials(idt_http_client *c, apr_pool_t *p, const
         const char *why = json_is_string(code) ? json_string_value(code) : "no error code";
         if (strlen(why) > 64 || strpbrk(why, "\r\n")) why = "an error code too long to quote";
         return idt_err(p, call.status >= 500 ? IDT_E_UNAVAILABLE : IDT_E_UNAUTHORIZED,
-                       "token endpoint answered %ld (%s)", call.status, why);
+                       "token endpoint %s answered %ld (%s)", endpoint, call.status, why);
     }
     if (!json_is_object(j))
-        return idt_err(p, IDT_E_INTERNAL, "token endpoint: the answer is not a JSON object");
+        return idt_err(p, IDT_E_INTERNAL, "token endpoint %s: the answer is not a JSON object",
+                       endpoint);
     tok = json_object_get(j, "access_token");
     type = json_object_get(j, "token_type");
     exp = json_object_get(j, "expires_in");
     if (!json_is_string(tok) || !*json_string_value(tok) ||
         strpbrk(json_string_value(tok), " \t\r\n"))
-        return idt_err(p, IDT_E_INTERNAL, "token endpoint: no usable access_token in the answer");
+        return idt_err(p, IDT_E_INTERNAL, "token endpoint %s: no usable access_token in the answer",
+                       endpoint);
     if (!json_is_string(type) || strcasecmp(json_string_value(type), "bearer"))
-        return idt_err(p, IDT_E_INTERNAL, "token endpoint: token_type is not Bearer");
+        return idt_err(p, IDT_E_INTERNAL, "token endpoint %s: token_type is not Bearer", endpoint);
     out->access_token = apr_pstrdup(p, json_string_value(tok));
     {
         json_int_t s = json_is_integer(exp) ? json_integer_value(exp) : 60 + EXPIRY_MARGIN_S;

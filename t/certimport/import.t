@@ -11,7 +11,7 @@ use Time::Piece ();
 use lib 't/lib';
 use IdtTest;
 
-plan tests => 62, need { 'IDTRUST_DB set by scripts/test' => defined $ENV{IDTRUST_DB} };
+plan tests => 68, need { 'IDTRUST_DB set by scripts/test' => defined $ENV{IDTRUST_DB} };
 
 my $dir = File::Temp::tempdir(CLEANUP => 1);
 my $uniq = "$$-" . int(rand(1e6));
@@ -49,7 +49,7 @@ is_deeply [ $a[0] - $b[0], $a[1] - $b[1], $a[2] - $b[2] ], [1, 1, 1],
 is psql("SELECT source FROM idtrust.certificate WHERE id = '$id'"), 'certimport.import', 'inventory source';
 
 # the seed's field set, exactly
-my $got = json_of(api(GET => "/rest.core/api/Certificates/$id"));
+my $got = json_of(ci_api(GET => "/Certificates/$id"));
 is_deeply [ sort keys %$got ], [ sort qw(id target automaticRenewal cAPath certPolicy certSerialNo status
     certStatusDescription collected containerName number imported issuance issuerDN
     keyArchivalDisplayName keyArchived expiryDate dateIssued renewalDate requestID response
@@ -120,48 +120,64 @@ my $two = openssl_cmd('crl2pkcs7', '-nocrl', '-certfile', "$dir/u3.pem", '-certf
 ci_problem_ok(ci_import($two, $oid), 400, 'a bundle of two end entities', qr/no single end-entity/);
 ci_problem_ok(ci_import($pem3 . $pem4, $oid), 400, 'two PEM certificates', qr/certificates/);
 ci_problem_ok(ci_import('', $oid), 400, 'empty x509', qr/x509/);
-ci_problem_ok(api(POST => '/rest.core/api/Certificates/import', body => { certPolicyId => $oid }), 400,
+ci_problem_ok(ci_api(POST => '/Certificates/import', body => { certPolicyId => $oid }), 400,
     'no x509', qr/x509/);
-ci_problem_ok(api(POST => '/rest.core/api/Certificates/import',
+ci_problem_ok(ci_api(POST => '/Certificates/import',
     body => { x509 => pem_b64($pem3), certPolicyId => $oid, extra => 1 }), 400, 'an unknown member', qr/extra/);
-ci_problem_ok(api(POST => '/rest.core/api/Certificates/import',
+ci_problem_ok(ci_api(POST => '/Certificates/import',
     body => { x509 => pem_b64($pem3), certPolicyId => $oid }, headers => { 'x-api-version' => 2 }), 400,
     'x-api-version 2', qr/x-api-version/);
-ci_problem_ok(api(POST => '/rest.core/api/Certificates/import', body => '{}', type => 'text/plain'), 415,
+ci_problem_ok(ci_api(POST => '/Certificates/import', body => '{}', type => 'text/plain'), 415,
     'not JSON', qr/application\/json/);
-ci_problem_ok(ci_import(pem_b64($pem3), $oid, auth => undef), 401, 'no credentials');
-ci_problem_ok(ci_import(pem_b64($pem3), $oid, auth => ['admin', 'wrong-password']), 401, 'a wrong password');
-my $rname = "ci-reader-$uniq";
-is api(POST => '/idtrust/v1/accounts', body => { name => $rname, password => "pw-$uniq-pw", role => 'reader' })->code,
-    201, 'a reader account';
-ci_problem_ok(ci_import(pem_b64($pem3), $oid, auth => [$rname, "pw-$uniq-pw"]), 403, 'a reader may not import');
-is api(GET => "/rest.core/api/Certificates/$id", auth => [$rname, "pw-$uniq-pw"])->code, 200, 'but may read';
-is counts(), $before, 'none of these stored anything';
-is psql('SELECT count(*) FROM idtrust.audit'), $audit + 1, 'nor audited anything (the one row: the reader account)';
 
-ci_problem_ok(api(GET => '/rest.core/api/Certificates/00000000-0000-4000-8000-000000000000'), 404, 'unknown id');
-ci_problem_ok(api(GET => '/rest.core/api/Certificates/nonsense'), 404, 'not an id');
+# credentials: a bearer token of this server with the scope myid.rest.basic, nothing else
+my $r = ci_import(pem_b64($pem3), $oid, auth => undef);
+ci_problem_ok($r, 401, 'no token');
+is $r->header('WWW-Authenticate') // '', 'Bearer realm="idtrust", scope="myid.rest.basic"',
+    '... with WWW-Authenticate: Bearer, the realm and the scope to ask for';
+my $bearer_error = sub { qr/^Bearer realm="idtrust", scope="myid\.rest\.basic", error="$_[0]", error_description="[^"]+"$/ };
+$r = ci_import(pem_b64($pem3), $oid, bearer => 'not-a-token');
+ci_problem_ok($r, 401, 'a token that is not one');
+like $r->header('WWW-Authenticate') // '', $bearer_error->('invalid_token'), '... error="invalid_token"';
+my $forged = sso_token('myid.rest.basic');
+# a character in the middle of the signature, not its last (which may carry only padding bits)
+substr($forged, -20, 1) = substr($forged, -20, 1) eq 'A' ? 'B' : 'A';
+$r = ci_import(pem_b64($pem3), $oid, bearer => $forged);
+ci_problem_ok($r, 401, 'a token whose signature does not verify');
+like $r->header('WWW-Authenticate') // '', $bearer_error->('invalid_token'), '... error="invalid_token"';
+$r = ci_import(pem_b64($pem3), $oid, scope => 'sso.manage');
+ci_problem_ok($r, 403, 'a valid token with only sso.manage');
+like $r->header('WWW-Authenticate') // '', $bearer_error->('insufficient_scope'), '... error="insufficient_scope"';
+ci_problem_ok(ci_api(GET => "/Certificates/$id", scope => 'sso.manage'), 403, '... which may not read either');
+$r = ci_import(pem_b64($pem3), $oid, auth => [ admin_auth() ]);
+ci_problem_ok($r, 401, "HTTP Basic credentials, even an admin's");
+like $r->header('WWW-Authenticate') // '', qr/^Bearer realm="idtrust"/, '... asked for a bearer token';
+is counts(), $before, 'none of these stored anything';
+is psql('SELECT count(*) FROM idtrust.audit'), $audit, 'nor audited anything';
+
+ci_problem_ok(ci_api(GET => '/Certificates/00000000-0000-4000-8000-000000000000'), 404, 'unknown id');
+ci_problem_ok(ci_api(GET => '/Certificates/nonsense'), 404, 'not an id');
 
 # pages and filters
-$res = api(GET => "/rest.core/api/Certificates?policy=$oid&limit=2");
+$res = ci_api(GET => "/Certificates?policy=$oid&limit=2");
 my $page = json_of($res);
 is scalar @{ $page->{results} }, 2, 'a page of 2' or diag $res->as_string;
 ok defined $page->{page_info}{next_marker}, 'with a next marker';
-my $page2 = json_of(api(GET => "/rest.core/api/Certificates?policy=$oid&limit=10&marker=$page->{page_info}{next_marker}"));
+my $page2 = json_of(ci_api(GET => "/Certificates?policy=$oid&limit=10&marker=$page->{page_info}{next_marker}"));
 is scalar @{ $page2->{results} }, 2, 'the rest: 4 certificates under the policy in all';
 is_deeply [ map { $_->{id} } @{ $page2->{results} } ],
     [ grep { my $x = $_; !grep { $_ eq $x } map { $_->{id} } @{ $page->{results} } } map { $_->{id} } @{ $page2->{results} } ],
     'no certificate on both pages';
-$res = api(GET => "/rest.core/api/Certificates?serial=$serial");
+$res = ci_api(GET => "/Certificates?serial=$serial");
 is_deeply [ map { $_->{id} } @{ json_of($res)->{results} } ], [$id], 'by serial (certSerialNo)';
-my $by_issuer = json_of(api(GET => '/rest.core/api/Certificates?issuer=' . uri_escape($issuer) . "&policy=$oid"));
+my $by_issuer = json_of(ci_api(GET => '/Certificates?issuer=' . uri_escape($issuer) . "&policy=$oid"));
 is scalar @{ $by_issuer->{results} }, 4, 'by issuer';
 my $soon = Time::Piece->gmtime(time + 25 * 86400)->strftime('%Y-%m-%d');
-is scalar @{ json_of(api(GET => "/rest.core/api/Certificates?policy=$oid&expiringBefore=$soon"))->{results} }, 4,
+is scalar @{ json_of(ci_api(GET => "/Certificates?policy=$oid&expiringBefore=$soon"))->{results} }, 4,
     'expiring before a date';
-is scalar @{ json_of(api(GET => "/rest.core/api/Certificates?policy=$oid&expiringBefore=2000-01-01"))->{results} }, 0,
+is scalar @{ json_of(ci_api(GET => "/Certificates?policy=$oid&expiringBefore=2000-01-01"))->{results} }, 0,
     'none expiring before 2000';
-ci_problem_ok(api(GET => '/rest.core/api/Certificates?expiringBefore=soon'), 400, 'a bad date', qr/expiringBefore/);
-ci_problem_ok(api(GET => '/rest.core/api/Certificates?colour=red'), 400, 'an unknown parameter', qr/colour/);
+ci_problem_ok(ci_api(GET => '/Certificates?expiringBefore=soon'), 400, 'a bad date', qr/expiringBefore/);
+ci_problem_ok(ci_api(GET => '/Certificates?colour=red'), 400, 'an unknown parameter', qr/colour/);
 
 sub uri_escape { my $s = shift; $s =~ s/([^A-Za-z0-9\-._~])/sprintf('%%%02X', ord $1)/ge; $s }

@@ -374,7 +374,7 @@ sub td_reset {
 1;
 
 # ---- mod_certimport (t/certimport/) ----
-push @EXPORT, qw(ci_problem_ok ci_policy ci_system ci_import openssl_cmd ci_wait);
+push @EXPORT, qw(ci_problem_ok ci_policy ci_system ci_api ci_import openssl_cmd ci_wait);
 
 # One test (a subtest): res is a MyID Core API error: status, application/problem+json,
 # exactly {type, title, status, detail, traceId}, detail matching msg_re when given.
@@ -415,12 +415,31 @@ sub ci_system {
     return json_of($res);
 }
 
-# POST /rest.core/api/Certificates/import with x509 and policy (an objectId).
+# ci_api(METHOD, PATH under /rest.core/api, plus api()'s options): with no auth option
+# the request carries the test client's bearer token of scope (default myid.rest.basic);
+# auth => undef sends no credentials, auth => [u, p] HTTP Basic, bearer => 'token' that.
+sub ci_api {
+    my ($method, $path, %o) = @_;
+    my %headers = %{ delete $o{headers} // {} };
+    my $scope = delete $o{scope} // 'myid.rest.basic';
+    if (defined(my $b = delete $o{bearer})) {
+        $headers{Authorization} = "Bearer $b";
+        $o{auth} = undef;
+    } elsif (!exists $o{auth}) {
+        $headers{Authorization} //= 'Bearer ' . sso_token($scope);
+        $o{auth} = undef;
+    }
+    return api($method, "/rest.core/api$path", %o, headers => \%headers);
+}
+
+# POST /rest.core/api/Certificates/import with x509 and policy (an objectId), with
+# ci_api's credentials (auth, bearer, scope).
 sub ci_import {
     my ($x509, $policy, %o) = @_;
-    return api(POST => '/rest.core/api/Certificates/import',
-        body => { x509 => $x509, certPolicyId => $policy, %{ $o{extra} // {} } },
-        headers => { 'x-api-version' => 1 }, (exists $o{auth} ? (auth => $o{auth}) : ()));
+    my $extra = delete $o{extra} // {};
+    return ci_api(POST => '/Certificates/import',
+        body => { x509 => $x509, certPolicyId => $policy, %$extra },
+        headers => { 'x-api-version' => 1 }, %o);
 }
 
 # Runs the openssl command; its stdout. Dies when it fails.
