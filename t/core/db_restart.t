@@ -8,7 +8,7 @@ use Apache::TestRequest ();
 use lib 't/lib';
 use IdtTest;
 
-plan tests => 22, need { 'IDTRUST_PG_DATA set by scripts/test' => defined $ENV{IDTRUST_PG_DATA} };
+plan tests => 30, need { 'IDTRUST_PG_DATA set by scripts/test' => defined $ENV{IDTRUST_PG_DATA} };
 
 my $pg_ctl = "$ENV{IDTRUST_PG_BIN}/pg_ctl";
 sub pg { system($pg_ctl, '-D', $ENV{IDTRUST_PG_DATA}, '-w', '-t', '30', @_) == 0 or die "pg_ctl @_ failed\n" }
@@ -22,6 +22,10 @@ ok t_cmp(scalar(grep { $_ == 200 } @warm), 10, 'the store answers before the sto
 
 # a client that would rather fail than wait: a hang shows up as a failed status
 Apache::TestRequest::user_agent(reset => 1, timeout => 5);
+
+# an access token of the SSO server, taken while the database is up
+my ($cid, $csecret) = sso_test_client();
+my $token = sso_token();
 
 pg('-m', 'fast', 'stop');
 
@@ -45,6 +49,18 @@ $res = api(POST => '/idaas/platform/admin/v1/trustdocument/import', type => 'app
 ok t_cmp($res->code, 503, 'an import answers 503');
 ok t_cmp(json_of($res)->{STATUS}, 'Failed', 'with STATUS Failed');
 
+# mod_ssoadmin: the token endpoint and a bearer-authenticated call (the keys in memory
+# are not trusted while the change listener is disconnected)
+$res = api(POST => '/uas/oauth2/token', auth => [ 'nobody-' . $$, 'x' ],
+    body => 'grant_type=client_credentials', type => 'application/x-www-form-urlencoded');
+ok t_cmp($res->code, 503, 'a token request answers 503');
+ok t_cmp(json_of($res)->{error}, 'temporarily_unavailable', 'error temporarily_unavailable (RFC 6749)');
+$res = api(GET => '/sso-api/site/System', auth => undef,
+    headers => { Authorization => "Bearer $token", Accept => 'application/json' });
+ok t_cmp($res->code, 503, 'a call with a bearer token answers 503, not 401');
+ok t_cmp(ref json_of($res) eq 'HASH' && json_of($res)->{error}{status}, 503, 'in the SSO API envelope');
+ok t_cmp($res->header('Retry-After'), qr/^\d+$/, 'with Retry-After');
+
 # credentials never seen before cannot be checked: 503, not 401 or 500
 $res = api(GET => $path, auth => ['nobody', 'whatever']);
 ok t_cmp($res->code, 503, 'an unverifiable login answers 503');
@@ -67,6 +83,11 @@ $res = api(POST => '/idtrust/v1/identity-stores', body => { name => "back-$$" })
 ok t_cmp($res->code, 201, 'writes succeed again');
 ok t_cmp(api(GET => '/idaas/webservice/admin/v1/trustdocument/export?documentName=oracle-default')->code, 200,
     'trust documents are served again');
+$res = api(POST => '/uas/oauth2/token', auth => [ $cid, $csecret ],
+    body => 'grant_type=client_credentials', type => 'application/x-www-form-urlencoded');
+ok t_cmp($res->code, 200, 'tokens are granted again');
+ok t_cmp(api(GET => '/sso-api/site/System', auth => undef,
+    headers => { Authorization => "Bearer $token" })->code, 200, 'and the token from before the outage is good again');
 
 $res = api(GET => $path, auth => ['admin', 'wrong-password']);
 ok t_cmp($res->code, 401, 'and logins are checked again (a wrong password is 401)');
