@@ -8,7 +8,7 @@ use Apache::TestRequest ();
 use lib 't/lib';
 use IdtTest;
 
-plan tests => 30, need { 'IDTRUST_PG_DATA set by scripts/test' => defined $ENV{IDTRUST_PG_DATA} };
+plan tests => 29, need { 'IDTRUST_PG_DATA set by scripts/test' => defined $ENV{IDTRUST_PG_DATA} };
 
 my $pg_ctl = "$ENV{IDTRUST_PG_BIN}/pg_ctl";
 sub pg { system($pg_ctl, '-D', $ENV{IDTRUST_PG_DATA}, '-w', '-t', '30', @_) == 0 or die "pg_ctl @_ failed\n" }
