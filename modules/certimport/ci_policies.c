@@ -173,28 +173,10 @@ idt_error *ci_policy_create(idt_req *q)
 
 idt_error *ci_policy_list(idt_req *q)
 {
-    static const char *const allowed[] = {"limit", "marker", NULL};
-    const char *params[2];
-    apr_table_t *t;
-    idt_page page;
-    json_t *list;
-    PGresult *r;
-    idt_error *e;
-    int i, n;
-
-    if ((e = idt_query_parse(q->r, allowed, &t)) || (e = idt_page_parse(q->p, t, &page)))
-        return e;
-    params[0] = page.marker;
-    params[1] = idt_page_fetch(q->p, &page);
-    if ((e = idt_db_exec(q->db, &r,
+    return idt_page_list(q, "certificate_policies",
                          "SELECT " POLICY_COLUMNS " FROM idtrust.ci_policy p "
                          "WHERE ($1::text IS NULL OR p.name > $1) ORDER BY p.name LIMIT $2::int",
-                         2, params)))
-        return e;
-    list = idt_page_reply(q, "certificate_policies", r, &page, 1, -1, &n);
-    for (i = 0; i < n; i++)
-        if ((e = idt_append(q, list, policy_json(r, i)))) return e;
-    return NULL;
+                         1, policy_json);
 }
 
 idt_error *ci_policy_get(idt_req *q)

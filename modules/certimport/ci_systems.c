@@ -242,28 +242,10 @@ idt_error *ci_system_create(idt_req *q)
 
 idt_error *ci_system_list(idt_req *q)
 {
-    static const char *const allowed[] = {"limit", "marker", NULL};
-    const char *params[2];
-    apr_table_t *t;
-    idt_page page;
-    json_t *list;
-    PGresult *r;
-    idt_error *e;
-    int i, n;
-
-    if ((e = idt_query_parse(q->r, allowed, &t)) || (e = idt_page_parse(q->p, t, &page)))
-        return e;
-    params[0] = page.marker;
-    params[1] = idt_page_fetch(q->p, &page);
-    e = idt_db_exec(q->db, &r,
-                    "SELECT " SYSTEM_COLUMNS " FROM idtrust.ci_external_system s "
-                    "WHERE ($1::text IS NULL OR s.name > $1) ORDER BY s.name LIMIT $2::int",
-                    2, params);
-    if (e) return e;
-    list = idt_page_reply(q, "external_systems", r, &page, 1, -1, &n);
-    for (i = 0; i < n; i++)
-        if ((e = idt_append(q, list, system_json(r, i)))) return e;
-    return NULL;
+    return idt_page_list(q, "external_systems",
+                         "SELECT " SYSTEM_COLUMNS " FROM idtrust.ci_external_system s "
+                         "WHERE ($1::text IS NULL OR s.name > $1) ORDER BY s.name LIMIT $2::int",
+                         1, system_json);
 }
 
 idt_error *ci_system_get(idt_req *q)

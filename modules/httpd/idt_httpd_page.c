@@ -60,3 +60,26 @@ json_t *idt_page_reply(idt_req *q, const char *member, const PGresult *r, const 
     *rows = n;
     return list;
 }
+
+idt_error *idt_page_list(idt_req *q, const char *member, const char *sql, int key_col,
+                         json_t *(*item)(const PGresult *r, int row))
+{
+    static const char *const allowed[] = {"limit", "marker", NULL};
+    const char *params[2];
+    apr_table_t *t;
+    idt_page page;
+    json_t *list;
+    PGresult *r;
+    idt_error *e;
+    int i, n;
+
+    if ((e = idt_query_parse(q->r, allowed, &t)) || (e = idt_page_parse(q->p, t, &page)))
+        return e;
+    params[0] = page.marker;
+    params[1] = idt_page_fetch(q->p, &page);
+    if ((e = idt_db_exec(q->db, &r, sql, 2, params))) return e;
+    list = idt_page_reply(q, member, r, &page, key_col, -1, &n);
+    for (i = 0; i < n; i++)
+        if ((e = idt_append(q, list, item(r, i)))) return e;
+    return NULL;
+}

@@ -42,4 +42,10 @@ json_t *idt_page_info(int count, const char *next);
 json_t *idt_page_reply(idt_req *q, const char *member, const PGresult *r, const idt_page *page,
                        int key_col, int time_col, int *rows);
 
+/* A whole list answer paged by a text key (a name): ?limit= and ?marker= of the query
+ * (nothing else), sql run with $1 the marker (NULL on the first page) and $2 the rows
+ * to fetch, its key in column key_col; each row rendered by item into member. */
+idt_error *idt_page_list(idt_req *q, const char *member, const char *sql, int key_col,
+                         json_t *(*item)(const PGresult *r, int row));
+
 #endif

@@ -11,7 +11,7 @@ use Time::Piece ();
 use lib 't/lib';
 use IdtTest;
 
-plan tests => 68, need { 'IDTRUST_DB set by scripts/test' => defined $ENV{IDTRUST_DB} };
+plan tests => 76, need { 'IDTRUST_DB set by scripts/test' => defined $ENV{IDTRUST_DB} };
 
 my $dir = File::Temp::tempdir(CLEANUP => 1);
 my $uniq = "$$-" . int(rand(1e6));
@@ -181,3 +181,23 @@ ci_problem_ok(ci_api(GET => '/Certificates?expiringBefore=soon'), 400, 'a bad da
 ci_problem_ok(ci_api(GET => '/Certificates?colour=red'), 400, 'an unknown parameter', qr/colour/);
 
 sub uri_escape { my $s = shift; $s =~ s/([^A-Za-z0-9\-._~])/sprintf('%%%02X', ord $1)/ge; $s }
+
+# the admin API's lists, paged by name (idt_page_list)
+for my $coll (['certificate-policies', 'certificate_policies', sub { ci_policy() }],
+              ['external-systems', 'external_systems', sub { ci_system() }]) {
+    my ($path, $member, $make) = @$coll;
+    $make->() for 1 .. 3;
+    my $total = scalar @{ json_of(api(GET => "/idtrust/v1/$path?limit=1000"))->{$member} };
+    my $first = json_of(api(GET => "/idtrust/v1/$path?limit=2"));
+    is scalar @{ $first->{$member} }, 2, "$path: a page of 2";
+    my @names = map { $_->{name} } @{ $first->{$member} };
+    my $next = $first->{page_info}{next_marker};
+    while (defined $next) {
+        my $p = json_of(api(GET => "/idtrust/v1/$path?limit=2&marker=$next"));
+        push @names, map { $_->{name} } @{ $p->{$member} };
+        $next = $p->{page_info}{next_marker};
+    }
+    is_deeply \@names, [ sort @names ], "$path: in name order, each once across the pages"
+        if is scalar(@names), $total, "$path: following the markers gives all $total";
+    is api(GET => "/idtrust/v1/$path?colour=red")->code, 400, "$path: an unknown query parameter is 400";
+}
