@@ -33,7 +33,6 @@ int ci_is_uuid(const char *s)
 static idt_error *view_of(idt_req *q, const char *id, json_t **view)
 {
     const char *params[1] = {id};
-    idt_cert *cert;
     PGresult *r;
     idt_error *e;
 
@@ -42,7 +41,7 @@ static idt_error *view_of(idt_req *q, const char *id, json_t **view)
                     params);
     if (e) return e;
     if (PQntuples(r) == 0) return idt_err(q->p, IDT_E_NOT_FOUND, "no certificate with that id");
-    return ci_view_row(q->p, r, 0, 0, view, &cert);
+    return ci_view_row(q->p, r, 0, 0, view);
 }
 
 /* The subject's CN (the person's name), else the whole DN. */
@@ -212,7 +211,6 @@ idt_error *ci_certificate_list(idt_req *q)
     apr_table_t *t;
     idt_page page;
     json_t *list, *view;
-    idt_cert *cert;
     PGresult *r;
     idt_error *e;
     int i, n;
@@ -266,7 +264,7 @@ idt_error *ci_certificate_list(idt_req *q)
     }
     list = idt_page_reply(q, "results", r, &page, CI_VIEW_NUMBER_COL, -1, &n);
     for (i = 0; i < n; i++) {
-        if ((e = ci_view_row(q->p, r, i, 0, &view, &cert)) ||
+        if ((e = ci_view_row(q->p, r, i, 0, &view)) ||
             (e = idt_append(q, list, json_incref(view))))
             return e;
     }

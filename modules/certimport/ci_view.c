@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <apr_strings.h>
+#include <openssl/bn.h>
 
 #include "idt_json.h"
 #include "idt_pkcs7.h"
@@ -73,18 +74,31 @@ static idt_error *cert_of(apr_pool_t *p, const PGresult *r, int row, int col, id
     return idt_cert_from_der(p, der, n, cert);
 }
 
-idt_error *ci_view_row(apr_pool_t *p, const PGresult *r, int row, int col, json_t **view,
-                       idt_cert **cert)
+/* certSerialNo: the inventory's decimal serial in upper-case hex, as idt_cert has it */
+static const char *serial_hex(apr_pool_t *p, const char *dec)
 {
-    const char *v[CI_VIEW_NCOLS];
-    idt_error *e;
+    BIGNUM *bn = NULL;
+    char *hex = NULL;
+    const char *out = NULL;
+
+    if (dec && BN_dec2bn(&bn, dec) == (int)strlen(dec) && (hex = BN_bn2hex(bn)))
+        out = apr_pstrdup(p, hex);
+    OPENSSL_free(hex);
+    BN_free(bn);
+    return out;
+}
+
+idt_error *ci_view_row(apr_pool_t *p, const PGresult *r, int row, int col, json_t **view)
+{
+    const char *v[CI_VIEW_NCOLS], *serial;
     int i;
 
     *view = NULL;
-    if ((e = cert_of(p, r, row, col, cert))) return e;
     for (i = 0; i < CI_VIEW_NCOLS; i++)
         v[i] = val(r, row, col + i);
-    if (!(*view = idt_json_own(p, view_of(v, (*cert)->serial_hex))))
+    if (!(serial = serial_hex(p, v[30])))
+        return idt_err(p, IDT_E_INTERNAL, "a stored serial number cannot be read");
+    if (!(*view = idt_json_own(p, view_of(v, serial))))
         return idt_err(p, IDT_E_INTERNAL, "a stored certificate cannot be rendered as JSON");
     return NULL;
 }
@@ -97,7 +111,7 @@ idt_error *ci_view_data(apr_pool_t *p, const PGresult *r, int row, int col, json
     idt_error *e;
 
     *data = NULL;
-    if ((e = ci_view_row(p, r, row, col, &view, &cert))) return e;
+    if ((e = cert_of(p, r, row, col, &cert)) || (e = ci_view_row(p, r, row, col, &view))) return e;
     if (!(pkcs7 = idt_pkcs7_b64(p, cert)))
         return idt_err(p, IDT_E_INTERNAL, "a PKCS#7 bundle of the certificate cannot be made");
     view = json_deep_copy(view);

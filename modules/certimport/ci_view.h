@@ -23,8 +23,8 @@
     "'YYYY-MM-DD HH24:MI:SS'), "                                                                   \
     "to_char(coalesce(m.issuance_complete, c.created_at) AT TIME ZONE 'UTC', "                     \
     "'YYYY-MM-DD HH24:MI:SS'), "                                                                   \
-    "per.id, per.name, pol.id, pol.name, pol.object_id, pol.external_notification_data"
-#define CI_VIEW_NCOLS 30
+    "per.id, per.name, pol.id, pol.name, pol.object_id, pol.external_notification_data, c.serial"
+#define CI_VIEW_NCOLS 31
 #define CI_VIEW_JOINS                                                                              \
     " LEFT JOIN idtrust.ci_certificate m ON m.certificate_id = c.id"                               \
     " LEFT JOIN idtrust.ci_policy pol ON pol.id = m.policy_id"                                     \
@@ -32,10 +32,9 @@
 /* index of m.number among CI_VIEW_COLUMNS (pages are keyed by it) */
 #define CI_VIEW_NUMBER_COL 8
 
-/* The view of the certificate at row of r, its columns starting at col; *cert the parsed
- * certificate (for its serial number and its encodings). The JSON is owned by p. */
-idt_error *ci_view_row(apr_pool_t *p, const PGresult *r, int row, int col, json_t **view,
-                       idt_cert **cert);
+/* The view of the certificate at row of r, its columns starting at col, made from the
+ * columns alone (the certificate is not parsed). The JSON is owned by p. */
+idt_error *ci_view_row(apr_pool_t *p, const PGresult *r, int row, int col, json_t **view);
 
 /* The data placeholders read: {"Certificate": view + x509, pem, pkcs7, sha256, source,
  * "CertificatePolicy": {id, name, objectId, externalNotificationData}} (the policy's

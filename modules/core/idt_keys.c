@@ -282,7 +282,7 @@ idt_error *idt_keys_cert_import(apr_pool_t *p, EVP_PKEY *key, const char *input,
     end += strlen(PEM_CERT_END);
     if ((e = idt_cert_parse(p, begin, (apr_size_t)(end - begin), &c)) != NULL) return e;
 
-    pub = X509_get0_pubkey(c->x509);
+    pub = idt_cert_public_key(p, c);
     eq = pub ? EVP_PKEY_eq(pub, key) : 0;
     ERR_clear_error();
     if (eq != 1)

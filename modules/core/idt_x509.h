@@ -10,6 +10,8 @@
 
 #include "idt_error.h"
 
+/* A certificate as read: x509 holds no decoded public key when it was parsed (see
+ * idt_cert_public_key); one made here (idt_selfsigned_new) does. */
 typedef struct idt_cert {
     X509 *x509;
     const unsigned char *der;
@@ -24,7 +26,9 @@ typedef struct idt_cert {
     apr_int64_t not_before_ms; /* milliseconds since the epoch */
     apr_int64_t not_after_ms;
     const char *sig_alg;        /* Java-style name: SHA256withRSA, SHA384withECDSA, ... */
-    const char *public_key_b64; /* DER SubjectPublicKeyInfo, base64, one line */
+    const unsigned char *spki;  /* DER SubjectPublicKeyInfo */
+    apr_size_t spki_len;
+    const char *public_key_b64; /* spki, base64, one line */
     int version;                /* 1, 2 or 3 */
     const char *sha256_hex;     /* fingerprint of der, lower-case hex */
 } idt_cert;
@@ -45,6 +49,11 @@ idt_error *idt_cert_parse(apr_pool_t *p, const char *input, apr_size_t len, idt_
 /* Wraps DER bytes; IDT_E_CERT_DECODE when they are not one certificate. */
 idt_error *idt_cert_from_der(apr_pool_t *p, const unsigned char *der, apr_size_t len,
                              idt_cert **out);
+
+/* The certificate's public key, decoded (freed with p); NULL when OpenSSL cannot use
+ * it. Parsing leaves the key undecoded, so X509_get0_pubkey(c->x509) is NULL for a
+ * parsed certificate: this is how to get it. */
+EVP_PKEY *idt_cert_public_key(apr_pool_t *p, const idt_cert *c);
 
 /* pem with every line ending in "\r\n" and no line end after the END line, the form
  * of the Identity Center examples. */

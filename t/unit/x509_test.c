@@ -601,6 +601,17 @@ static void test_selfsigned(idt_cert *c, EVP_PKEY *key)
     is_int(X509_check_private_key(c->x509, key), 1, "the certificate holds the key");
     is_int(X509_verify(c->x509, X509_get0_pubkey(c->x509)), 1, "it is self-signed");
     is_int(EVP_PKEY_get_bits(key), 2048, "a 2048-bit RSA key");
+    {
+        /* read back, the key is left undecoded and decoded on demand */
+        idt_cert *rc = NULL;
+        EVP_PKEY *pub;
+        ok(!idt_cert_parse(pool, c->pem, strlen(c->pem), &rc) && rc, "it parses back");
+        pub = rc ? idt_cert_public_key(pool, rc) : NULL;
+        ok(pub && EVP_PKEY_eq(pub, key) == 1, "idt_cert_public_key gives its key");
+        ok(rc && rc->spki_len > 0 && !strcmp(rc->public_key_b64, c->public_key_b64),
+           "the same SubjectPublicKeyInfo as the certificate made");
+        ERR_clear_error();
+    }
     is_str(c->subject, "CN=Zoë \\,Idp", "subject CN keeps UTF-8, escapes the comma");
     is_str(c->issuer, c->subject, "issuer is the subject");
     is_int(c->version, 3, "version 3");
