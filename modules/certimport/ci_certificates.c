@@ -11,6 +11,7 @@
 #include "idt_httpd_body.h"
 #include "idt_httpd_page.h"
 #include "idt_httpd_query.h"
+#include "idt_audit.h"
 #include "idt_inventory.h"
 #include "idt_json.h"
 #include "idt_pkcs7.h"
@@ -62,43 +63,45 @@ static const char *person_name(apr_pool_t *p, const idt_cert *c)
     return *out ? out : "(no subject)";
 }
 
-/* The person the subject DN names: made when create is set and none matches; NULL id
- * when none matches and create is not set, or the subject is empty. */
-static idt_error *person_for(idt_req *q, const idt_cert *c, int create, const char **id)
-{
-    const char *key, *params[3];
-    PGresult *r;
-    idt_error *e;
-
-    *id = NULL;
-    if (!*c->subject || idt_dn_key(q->p, c->subject, &key)) return NULL;
-    params[0] = key;
-    if (!create) {
-        e = idt_db_exec(q->db, &r, "SELECT id FROM idtrust.ci_person WHERE dn_key = $1", 1, params);
-        if (!e && PQntuples(r)) *id = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
-        return e;
-    }
-    params[1] = person_name(q->p, c);
-    params[2] = c->subject;
-    /* the no-op update makes RETURNING give the row that was already there */
-    e = idt_db_exec(q->db, &r,
-                    "INSERT INTO idtrust.ci_person (dn_key, name, dn) VALUES ($1, $2, $3) "
-                    "ON CONFLICT (dn_key) DO UPDATE SET dn_key = EXCLUDED.dn_key "
-                    "RETURNING id, (xmax = 0)",
-                    3, params);
-    if (e) return e;
-    *id = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
-    if (*PQgetvalue(r, 0, 1) == 't')
-        return idt_audit(q->db, &q->who, "myid_person.create", "myid_person", *id,
-                         json_pack("{s:s}", "dn", c->subject));
-    return NULL;
-}
+/* An import after its policy is found and the certificate's lock taken, in one
+ * statement: when no MyID row has the certificate (dup), the person (made with
+ * createUser, else looked up: who), the inventory row (c), the MyID row (m) and the
+ * audit rows; then the view, of the new certificate (first column true) or of the one
+ * imported before (false). The statement's snapshot is taken once the lock is held, so
+ * it sees an import of the same certificate that committed while this one waited.
+ * Parameters: the inventory's ($1 to $10, $3 the sha256, $4 the subject), then $11 the
+ * policy id, $12 the subject's dn_key (NULL for no person), $13 the person's name, $14
+ * createUser, $15 to $17 the actor, $18 the import's audit detail. */
+#define IMPORT_SQL                                                                                 \
+    "WITH dup AS (SELECT certificate_id FROM idtrust.ci_certificate WHERE sha256 = $3::text), "    \
+    "per AS (INSERT INTO idtrust.ci_person (dn_key, name, dn) "                                    \
+    "  SELECT $12::text, $13::text, $4::text "                                                     \
+    "   WHERE $14::boolean AND $12::text IS NOT NULL AND NOT EXISTS (SELECT FROM dup) "            \
+    /* the no-op update makes RETURNING give the row that was already there */                    \
+    "  ON CONFLICT (dn_key) DO UPDATE SET dn_key = EXCLUDED.dn_key "                               \
+    "  RETURNING id, name, (xmax = 0) AS made), "                                                  \
+    "who AS (SELECT id, name, made FROM per UNION ALL "                                            \
+    "  SELECT id, name, false FROM idtrust.ci_person WHERE dn_key = $12::text AND NOT $14::boolean), " \
+    "c AS (INSERT INTO idtrust.certificate (" IDT_INVENTORY_COLUMNS ") "                           \
+    "  SELECT " IDT_INVENTORY_VALUES " WHERE NOT EXISTS (SELECT FROM dup) RETURNING *), "          \
+    "m AS (INSERT INTO idtrust.ci_certificate (certificate_id, policy_id, person_id, sha256) "    \
+    "  SELECT c.id, $11::uuid, (SELECT id FROM who), c.sha256 FROM c RETURNING *), "              \
+    "a AS (INSERT INTO idtrust.audit (" IDT_AUDIT_COLUMNS ") "                                     \
+    "  SELECT $15, $16, $17, 'myid_person.create', 'myid_person', who.id::text, "                  \
+    "         jsonb_build_object('dn', $4::text) FROM who WHERE who.made UNION ALL "               \
+    "  SELECT $15, $16, $17, 'myid_certificate.import', 'myid_certificate', "                      \
+    "         m.certificate_id::text, $18::jsonb FROM m) "                                         \
+    "SELECT true, " CI_VIEW_COLUMNS " FROM c JOIN m ON m.certificate_id = c.id "                   \
+    "  LEFT JOIN idtrust.ci_policy pol ON pol.id = m.policy_id LEFT JOIN who per ON true "         \
+    "UNION ALL SELECT false, " CI_VIEW_COLUMNS                                                     \
+    " FROM dup JOIN idtrust.certificate c ON c.id = dup.certificate_id" CI_VIEW_JOINS
+#define IMPORT_NPARAMS (IDT_INVENTORY_NPARAMS + 8)
 
 idt_error *ci_certificate_import(idt_req *q)
 {
     static const char *const allowed[] = {"x509", "certPolicyId", "createUser", NULL};
     const char *version = apr_table_get(q->r->headers_in, "x-api-version");
-    const char *x509, *policy_oid, *params[4], *person_id = NULL, *inv_id;
+    const char *x509, *policy_oid, *params[IMPORT_NPARAMS], *key = NULL, **own;
     json_t *in, *create, *view;
     idt_cert *c;
     PGresult *r;
@@ -121,50 +124,46 @@ idt_error *ci_certificate_import(idt_req *q)
         return e;
     }
     /* the policy, and one import of a certificate at a time, so the second one finds the
-     * first: the lock in the same round trip, the check in a statement of its own (whose
+     * first: the lock in the same round trip, the rest in a statement of its own (whose
      * snapshot is taken once the lock is held) */
-    params[0] = policy_oid;
-    params[1] = c->sha256_hex;
+    own = params + IDT_INVENTORY_NPARAMS;
+    own[0] = policy_oid;
+    own[1] = c->sha256_hex;
     if ((e = idt_db_exec(q->db, &r,
                          "SELECT id, pg_advisory_xact_lock(hashtextextended($2, 20)) "
                          "FROM idtrust.ci_policy WHERE object_id = $1",
-                         2, params)))
+                         2, own)))
         return e;
     if (PQntuples(r) == 0)
         return idt_err(q->p, IDT_E_BAD_REQUEST,
                        "certPolicyId names no certificate policy (no policy has that objectId)");
-    params[1] = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
-
-    params[0] = c->sha256_hex;
-    if ((e = idt_db_exec(q->db, &r,
-                         "SELECT certificate_id FROM idtrust.ci_certificate WHERE sha256 = $1", 1,
-                         params)))
-        return e;
-    if (PQntuples(r) > 0) {
+    idt_inventory_params(q->p, c, CI_SOURCE, params);
+    own[0] = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
+    if (*c->subject && !idt_dn_key(q->p, c->subject, &key)) own[1] = key;
+    else own[1] = NULL;
+    own[2] = person_name(q->p, c);
+    own[3] = json_is_true(create) ? "true" : "false";
+    own[4] = q->who.user;
+    own[5] = q->who.request_id;
+    own[6] = q->who.client_ip;
+    own[7] = idt_json_dump(q->p,
+                           idt_json_own(q->p, json_pack("{s:s, s:s, s:s, s:i}", "subject",
+                                                        c->subject, "sha256", c->sha256_hex,
+                                                        "cert_policy_id", policy_oid,
+                                                        "in_bundle", in_bundle)),
+                           JSON_COMPACT);
+    if ((e = idt_db_exec(q->db, &r, IMPORT_SQL, IMPORT_NPARAMS, params))) return e;
+    if (PQntuples(r) != 1)
+        return idt_err(q->p, IDT_E_INTERNAL, "the import gave %d rows", PQntuples(r));
+    if ((e = ci_view_row(q->p, r, 0, 1, &view))) return e;
+    if (*PQgetvalue(r, 0, 0) != 't') {
         /* imported before: the answer is that certificate, and nothing changes, so a
            notifier that retries after a lost answer succeeds */
-        if ((e = view_of(q, PQgetvalue(r, 0, 0), &view))) return e;
         idt_reply(q, 200, json_incref(view));
         return NULL;
     }
-    if ((e = person_for(q, c, json_is_true(create), &person_id)) ||
-        (e = idt_inventory_add(q->db, c, CI_SOURCE, &inv_id)))
-        return e;
-    params[0] = inv_id;
-    params[2] = person_id;
-    params[3] = c->sha256_hex;
-    if ((e = idt_db_exec(q->db, &r,
-                         "INSERT INTO idtrust.ci_certificate (certificate_id, policy_id, "
-                         "person_id, sha256) VALUES ($1, $2, $3, $4)",
-                         4, params)) ||
-        (e = idt_audit(q->db, &q->who, "myid_certificate.import", "myid_certificate", inv_id,
-                       json_pack("{s:s, s:s, s:s, s:i}", "subject", c->subject, "sha256",
-                                 c->sha256_hex, "cert_policy_id", policy_oid, "in_bundle",
-                                 in_bundle))) ||
-        (e = view_of(q, inv_id, &view)))
-        return e;
     apr_table_setn(q->r->headers_out, "Location",
-                   apr_pstrcat(q->p, "/rest.core/api/Certificates/", inv_id, NULL));
+                   apr_pstrcat(q->p, "/rest.core/api/Certificates/", PQgetvalue(r, 0, 1), NULL));
     idt_reply(q, 201, json_incref(view));
     return NULL;
 }

@@ -16,7 +16,7 @@ idt_error *idt_audit(idt_db *db, const idt_actor *who, const char *action, const
     if (!db->in_tx)
         return idt_err(db->pool, IDT_E_INTERNAL, "audit row written outside a transaction");
     return idt_db_exec(db, NULL,
-                       "INSERT INTO idtrust.audit (actor, request_id, client_ip, action, "
-                       "object_type, object_id, detail) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)",
+                       "INSERT INTO idtrust.audit (" IDT_AUDIT_COLUMNS
+                       ") VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)",
                        7, params);
 }

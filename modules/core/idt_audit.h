@@ -18,4 +18,8 @@ typedef struct idt_actor {
 idt_error *idt_audit(idt_db *db, const idt_actor *who, const char *action, const char *object_type,
                      const char *object_id, json_t *detail);
 
+/* The audit row's columns, for a statement that writes it with the change itself:
+ * the actor's three, then action, object_type, object_id and detail (jsonb). */
+#define IDT_AUDIT_COLUMNS "actor, request_id, client_ip, action, object_type, object_id, detail"
+
 #endif

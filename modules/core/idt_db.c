@@ -137,42 +137,111 @@ static int simple(PGconn *conn, const char *sql)
  * connection and statement. */
 static int prepare(idt_db *db, const char *name, const char *sql, int n)
 {
+    int in_tx = db->in_tx && !db->begin_pending;
     PGresult *r;
     int ok;
 
-    if (db->in_tx && !simple(db->conn, "SAVEPOINT idt_prepare")) return 0;
+    if (in_tx && !simple(db->conn, "SAVEPOINT idt_prepare")) return 0;
     r = PQprepare(db->conn, name, sql, n, NULL);
     ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok) ok = sqlstate_is(r, "42P05") ? 2 : 0;
     PQclear(r);
     /* a prepared statement outlives its savepoint: a failed PREPARE is rolled back to
      * it, so the transaction goes on (a broken connection fails the next statement) */
-    if (db->in_tx && ok != 1 && !simple(db->conn, "ROLLBACK TO SAVEPOINT idt_prepare")) ok = 0;
-    if (db->in_tx) simple(db->conn, "RELEASE SAVEPOINT idt_prepare");
+    if (in_tx && ok != 1 && !simple(db->conn, "ROLLBACK TO SAVEPOINT idt_prepare")) ok = 0;
+    if (in_tx) simple(db->conn, "RELEASE SAVEPOINT idt_prepare");
     if (ok) prepared(db->conn, name, MARK);
     return ok;
+}
+
+/* BEGIN and the statement (prepared as name, else sent with its text) in one round
+ * trip: the statement's result, or BEGIN's when BEGIN failed. The connection is left
+ * out of pipeline mode (reset if it cannot be). */
+static PGresult *begin_and(idt_db *db, const char *name, const char *sql, int n,
+                           const char *const *params)
+{
+    PGconn *conn = db->conn;
+    PGresult *r, *begin = NULL, *stmt = NULL;
+    int sent, nulls = 0;
+
+    if (!PQenterPipelineMode(conn)) {
+        /* cannot pipeline: one after the other */
+        if (!(begin = PQexec(conn, "BEGIN")) || PQresultStatus(begin) != PGRES_COMMAND_OK)
+            return begin;
+        PQclear(begin);
+        return name ? PQexecPrepared(conn, name, n, params, NULL, NULL, 0)
+                    : PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    }
+    sent = PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
+           (name ? PQsendQueryPrepared(conn, name, n, params, NULL, NULL, 0)
+                 : PQsendQueryParams(conn, sql, n, NULL, params, NULL, NULL, 0)) &&
+           PQpipelineSync(conn);
+    /* BEGIN's result, NULL, the statement's, NULL, then the sync; two NULLs in a row
+     * mean the connection broke and nothing more comes */
+    while (sent && nulls < 2) {
+        if (!(r = PQgetResult(conn))) {
+            nulls++;
+            continue;
+        }
+        nulls = 0;
+        if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (!begin) begin = r;
+        else if (!stmt) stmt = r;
+        else PQclear(r);
+    }
+    if (!PQexitPipelineMode(conn)) PQreset(conn);
+    if (begin && PQresultStatus(begin) == PGRES_COMMAND_OK) {
+        PQclear(begin);
+        return stmt;
+    }
+    PQclear(stmt);
+    return begin;
+}
+
+/* Runs the statement, after BEGIN when the transaction waits for its first one; a
+ * BEGIN that did not take (the connection broke) stays pending, so the statement can
+ * be retried, BEGIN and all, on a reset connection. */
+static PGresult *exec_one(idt_db *db, const char *name, const char *sql, int n,
+                      const char *const *params)
+{
+    PGresult *r;
+    PGTransactionStatusType t;
+
+    if (!db->begin_pending)
+        return name ? PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0)
+                    : PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+    r = begin_and(db, name, sql, n, params);
+    t = PQtransactionStatus(db->conn);
+    if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR) db->begin_pending = 0;
+    return r;
 }
 
 static PGresult *run(idt_db *db, const char *sql, int n, const char *const *params)
 {
     char name[4 + 2 * APR_MD5_DIGESTSIZE + 1];
+    int first = db->begin_pending;
     PGresult *r;
 
     /* Statements without parameters (BEGIN, COMMIT) are not worth a name. */
-    if (n == 0 || !registry_lock) return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+    if (n == 0 || !registry_lock) return exec_one(db, NULL, sql, n, params);
     statement_name(sql, name);
     /* the connection failed, or the statement is wrong: the plain run says so (and is
-     * retried on a reset connection by the caller) */
+     * retried on a reset connection by the caller); before BEGIN this prepares outside
+     * the transaction, without a savepoint */
     if (!prepared(db->conn, name, ASK) && !prepare(db, name, sql, n))
-        return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
-    r = PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0);
+        return exec_one(db, NULL, sql, n, params);
+    r = exec_one(db, name, sql, n, params);
     if (sqlstate_is(r, "26000")) {
         /* the registry was wrong about this connection (a reused address and process
-         * id): forget it and send the text. Inside a transaction that has aborted it,
-         * and the request fails once. */
+         * id): forget it and send the text. A transaction this statement began starts
+         * again; one that had done more has aborted, and the request fails once. */
         PQclear(r);
         prepared(db->conn, name, FORGET);
-        return PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+        if (first && simple(db->conn, "ROLLBACK")) db->begin_pending = 1;
+        return exec_one(db, NULL, sql, n, params);
     }
     return r;
 }
@@ -188,8 +257,9 @@ idt_error *idt_db_exec(idt_db *db, PGresult **res, const char *sql, int n,
 {
     PGresult *r = run(db, sql, n, params);
 
-    if (failed(r) && !db->in_tx && conn_lost(db, r)) {
-        /* The pooled connection predates a server restart: reconnect and try once more. */
+    if (failed(r) && (!db->in_tx || db->begin_pending) && conn_lost(db, r)) {
+        /* The pooled connection predates a server restart: reconnect and try once more
+         * (outside a transaction, or as its first statement: nothing is lost). */
         PQclear(r);
         PQreset(db->conn);
         r = PQstatus(db->conn) == CONNECTION_OK ? run(db, sql, n, params) : NULL;
@@ -202,23 +272,28 @@ idt_error *idt_db_exec(idt_db *db, PGresult **res, const char *sql, int n,
 
 idt_error *idt_db_begin(idt_db *db)
 {
-    idt_error *e = idt_db_exec(db, NULL, "BEGIN", 0, NULL);
-    if (!e) db->in_tx = 1;
-    return e;
+    if (db->in_tx) return idt_err(db->pool, IDT_E_INTERNAL, "a transaction is already open");
+    db->in_tx = 1;
+    db->begin_pending = 1;
+    return NULL;
 }
 
 idt_error *idt_db_commit(idt_db *db)
 {
-    idt_error *e = idt_db_exec(db, NULL, "COMMIT", 0, NULL);
-    db->in_tx = 0;
+    idt_error *e = NULL;
+
+    /* a transaction that ran no statement has nothing to commit */
+    if (db->in_tx && !db->begin_pending) e = idt_db_exec(db, NULL, "COMMIT", 0, NULL);
+    db->in_tx = db->begin_pending = 0;
     return e;
 }
 
 void idt_db_rollback(idt_db *db)
 {
-    if (!db->in_tx) return;
-    db->in_tx = 0;
-    if (PQstatus(db->conn) == CONNECTION_OK) {
+    int begun = db->in_tx && !db->begin_pending;
+
+    db->in_tx = db->begin_pending = 0;
+    if (begun && PQstatus(db->conn) == CONNECTION_OK) {
         PGresult *r = PQexec(db->conn, "ROLLBACK");
         PQclear(r);
     }

@@ -11,7 +11,8 @@
 typedef struct idt_db {
     PGconn *conn;
     apr_pool_t *pool;
-    int in_tx;
+    int in_tx;         /* between idt_db_begin and idt_db_commit or idt_db_rollback */
+    int begin_pending; /* ... and BEGIN not sent yet: it goes with the first statement */
 } idt_db;
 
 idt_db *idt_db_wrap(apr_pool_t *p, PGconn *conn);
@@ -31,7 +32,11 @@ void idt_db_child_init(apr_pool_t *pchild);
 idt_error *idt_db_exec(idt_db *db, PGresult **res, const char *sql, int n,
                        const char *const *params);
 
-/* One write request is one transaction. */
+/* One write request is one transaction. BEGIN is sent with the transaction's first
+ * statement, in the same round trip (libpq's pipeline mode), so a write costs one
+ * round trip less, and one that fails before touching the repository none. A first
+ * statement that fails because the server went away is retried once on a reset
+ * connection, BEGIN and all, as nothing has happened in the transaction yet. */
 idt_error *idt_db_begin(idt_db *db);
 idt_error *idt_db_commit(idt_db *db);
 void idt_db_rollback(idt_db *db);

@@ -2,23 +2,11 @@
 
 #include <apr_strings.h>
 
-idt_error *idt_inventory_add(idt_db *db, const idt_cert *c, const char *source, const char **id)
+void idt_inventory_params(apr_pool_t *p, const idt_cert *c, const char *source,
+                          const char **params)
 {
-    apr_pool_t *p = db->pool;
-    const char *params[10] = {NULL,
-                              c->pem,
-                              c->sha256_hex,
-                              c->subject,
-                              c->issuer,
-                              c->serial_dec,
-                              apr_psprintf(p, "%" APR_INT64_T_FMT, c->not_before_ms),
-                              apr_psprintf(p, "%" APR_INT64_T_FMT, c->not_after_ms),
-                              c->sig_alg,
-                              source};
     static const char hex[] = "0123456789abcdef";
     char *der = apr_palloc(p, c->der_len * 2 + 3);
-    PGresult *r;
-    idt_error *e;
     apr_size_t i;
 
     /* bytea in hex input form, so the parameter stays text */
@@ -29,14 +17,29 @@ idt_error *idt_inventory_add(idt_db *db, const idt_cert *c, const char *source, 
     }
     der[2 + 2 * c->der_len] = '\0';
     params[0] = der;
-    e = idt_db_exec(
-        db, &r,
-        "INSERT INTO idtrust.certificate (der, pem, sha256, subject, issuer, serial, "
-        "not_before, not_after, signature_algorithm, source) VALUES ($1::bytea, $2, $3, "
-        "$4, $5, $6, to_timestamp($7::bigint / 1000.0), to_timestamp($8::bigint / 1000.0), "
-        "$9, $10) RETURNING id",
-        10, params);
+    params[1] = c->pem;
+    params[2] = c->sha256_hex;
+    params[3] = c->subject;
+    params[4] = c->issuer;
+    params[5] = c->serial_dec;
+    params[6] = apr_psprintf(p, "%" APR_INT64_T_FMT, c->not_before_ms);
+    params[7] = apr_psprintf(p, "%" APR_INT64_T_FMT, c->not_after_ms);
+    params[8] = c->sig_alg;
+    params[9] = source;
+}
+
+idt_error *idt_inventory_add(idt_db *db, const idt_cert *c, const char *source, const char **id)
+{
+    const char *params[IDT_INVENTORY_NPARAMS];
+    PGresult *r;
+    idt_error *e;
+
+    idt_inventory_params(db->pool, c, source, params);
+    e = idt_db_exec(db, &r,
+                    "INSERT INTO idtrust.certificate (" IDT_INVENTORY_COLUMNS
+                    ") SELECT " IDT_INVENTORY_VALUES " RETURNING id",
+                    IDT_INVENTORY_NPARAMS, params);
     if (e) return e;
-    *id = apr_pstrdup(p, PQgetvalue(r, 0, 0));
+    *id = apr_pstrdup(db->pool, PQgetvalue(r, 0, 0));
     return NULL;
 }

@@ -7,11 +7,12 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use File::Temp ();
 use MIME::Base64 qw(encode_base64);
+use POSIX ();
 use Time::Piece ();
 use lib 't/lib';
 use IdtTest;
 
-plan tests => 76, need { 'IDTRUST_DB set by scripts/test' => defined $ENV{IDTRUST_DB} };
+plan tests => 83, need { 'IDTRUST_DB set by scripts/test' => defined $ENV{IDTRUST_DB} };
 
 my $dir = File::Temp::tempdir(CLEANUP => 1);
 my $uniq = "$$-" . int(rand(1e6));
@@ -84,11 +85,58 @@ is $res->code, 200, 'the same certificate again (PEM): 200';
 is json_of($res)->{id}, $id, 'answered with the certificate imported before';
 is counts(), $before, 'and no second row';
 
+# what the import recorded: its audit row and the person's
+my ($client) = sso_test_client();
+is psql("SELECT actor || ' ' || (detail->>'cert_policy_id') || ' ' || (detail->>'sha256' ~ '^[0-9a-f]{64}\$') "
+    . "FROM idtrust.audit WHERE action = 'myid_certificate.import' AND object_id = '$id'"),
+    "$client $oid true", 'the import is audited once: the client, the policy, the fingerprint';
+is psql("SELECT count(*) || ' ' || min(detail->>'dn') FROM idtrust.audit WHERE action = 'myid_person.create' "
+    . "AND object_id = '$got->{target}{id}'"), "1 $subject", 'the person made is audited once, with the DN';
+
 # a person found again without createUser
 my $pem2 = issue("John Smith $uniq", 'u1b');
 $res = ci_import($pem2, $oid);
 is $res->code, 201, 'PEM: 201';
 is json_of($res)->{target}{id}, $got->{target}{id}, 'a second certificate of the same subject: the same person';
+
+# a person found again with createUser: the same person, no second audit of it
+my $pem2b = issue("John Smith $uniq", 'u1c');
+$res = ci_import($pem2b, $oid, extra => { createUser => JSON::PP::true() });
+is json_of($res)->{target}{id}, $got->{target}{id}, 'createUser and the person exists: that person';
+is psql("SELECT count(*) FROM idtrust.audit WHERE action = 'myid_person.create' AND object_id = '$got->{target}{id}'"),
+    1, 'and it is not made (nor audited) again';
+
+# one new certificate sent by 8 clients at once: one of them imports it, the others are
+# answered with that import (the second statement runs once the certificate's lock is held)
+{
+    my $pem5 = issue("Concurrent $uniq", 'u5');
+    sso_token('myid.rest.basic');
+    $before = counts();
+    my @pipes;
+    for (1 .. 8) {
+        pipe(my $r, my $w) or die "pipe: $!";
+        my $pid = fork // die "fork: $!";
+        if (!$pid) {
+            close $r;
+            my $res = ci_import($pem5, $oid, extra => { createUser => JSON::PP::true() });
+            print $w $res->code, ' ', ((json_of($res) // {})->{id} // '-'), "\n";
+            close $w;
+            POSIX::_exit(0);
+        }
+        close $w;
+        push @pipes, $r;
+    }
+    my @got = map { my $l = readline($_) // ''; chomp $l; $l } @pipes;
+    1 while waitpid(-1, 0) > 0;
+    is_deeply [ sort map { (split ' ')[0] // '' } @got ], [ 200, 200, 200, 200, 200, 200, 200, 201 ],
+        '8 clients import one certificate at once: one 201, seven 200' or diag join(', ', @got);
+    my %ids = map { ((split ' ')[1] // '') => 1 } @got;
+    is scalar(keys %ids), 1, 'all eight answered with the same certificate';
+    my @b5 = split / /, $before;
+    my @a5 = split / /, counts();
+    is_deeply [ $a5[0] - $b5[0], $a5[1] - $b5[1], $a5[2] - $b5[2] ], [1, 1, 1],
+        'one inventory row, one MyID certificate, one person';
+}
 
 # PKCS#7 certs-only bundles
 my $pem3 = issue("Jane Roe $uniq", 'u3');
@@ -164,16 +212,16 @@ my $page = json_of($res);
 is scalar @{ $page->{results} }, 2, 'a page of 2' or diag $res->as_string;
 ok defined $page->{page_info}{next_marker}, 'with a next marker';
 my $page2 = json_of(ci_api(GET => "/Certificates?policy=$oid&limit=10&marker=$page->{page_info}{next_marker}"));
-is scalar @{ $page2->{results} }, 2, 'the rest: 4 certificates under the policy in all';
+is scalar @{ $page2->{results} }, 4, 'the rest: 6 certificates under the policy in all';
 is_deeply [ map { $_->{id} } @{ $page2->{results} } ],
     [ grep { my $x = $_; !grep { $_ eq $x } map { $_->{id} } @{ $page->{results} } } map { $_->{id} } @{ $page2->{results} } ],
     'no certificate on both pages';
 $res = ci_api(GET => "/Certificates?serial=$serial");
 is_deeply [ map { $_->{id} } @{ json_of($res)->{results} } ], [$id], 'by serial (certSerialNo)';
 my $by_issuer = json_of(ci_api(GET => '/Certificates?issuer=' . uri_escape($issuer) . "&policy=$oid"));
-is scalar @{ $by_issuer->{results} }, 4, 'by issuer';
+is scalar @{ $by_issuer->{results} }, 6, 'by issuer';
 my $soon = Time::Piece->gmtime(time + 25 * 86400)->strftime('%Y-%m-%d');
-is scalar @{ json_of(ci_api(GET => "/Certificates?policy=$oid&expiringBefore=$soon"))->{results} }, 4,
+is scalar @{ json_of(ci_api(GET => "/Certificates?policy=$oid&expiringBefore=$soon"))->{results} }, 6,
     'expiring before a date';
 is scalar @{ json_of(ci_api(GET => "/Certificates?policy=$oid&expiringBefore=2000-01-01"))->{results} }, 0,
     'none expiring before 2000';
