@@ -63,29 +63,35 @@ static const char *person_name(apr_pool_t *p, const idt_cert *c)
     return *out ? out : "(no subject)";
 }
 
-/* An import after its policy is found and the certificate's lock taken, in one
- * statement: when no MyID row has the certificate (dup), the person (made with
- * createUser, else looked up: who), the inventory row (c), the MyID row (m) and the
- * audit rows; then the view, of the new certificate (first column true) or of the one
- * imported before (false). The statement's snapshot is taken once the lock is held, so
- * it sees an import of the same certificate that committed while this one waited.
+/* An import is two statements sent together (idt_db_exec_batch), so one round trip
+ * with the transaction's BEGIN: the certificate's lock, so that one import of a
+ * certificate runs at a time; then, in a statement whose snapshot is taken once the
+ * lock is held (and so sees an import of the same certificate that committed while
+ * this one waited), when the policy exists (policy) and no MyID row has the
+ * certificate (dup): the person (made with createUser, else looked up: who), the
+ * inventory row (c), the MyID row (m) and the audit rows. It answers with the view of
+ * the new certificate (first column true) or of the one imported before (false); no
+ * row when no policy has the objectId.
  * Parameters: the inventory's ($1 to $10, $3 the sha256, $4 the subject), then $11 the
- * policy id, $12 the subject's dn_key (NULL for no person), $13 the person's name, $14
- * createUser, $15 to $17 the actor, $18 the import's audit detail. */
+ * policy's objectId, $12 the subject's dn_key (NULL for no person), $13 the person's
+ * name, $14 createUser, $15 to $17 the actor, $18 the import's audit detail. */
+#define IMPORT_LOCK_SQL "SELECT pg_advisory_xact_lock(hashtextextended($1, 20))"
 #define IMPORT_SQL                                                                                 \
-    "WITH dup AS (SELECT certificate_id FROM idtrust.ci_certificate WHERE sha256 = $3::text), "    \
+    "WITH policy AS (SELECT id FROM idtrust.ci_policy WHERE object_id = $11::text), "              \
+    "dup AS (SELECT certificate_id FROM idtrust.ci_certificate "                                   \
+    "  WHERE sha256 = $3::text AND EXISTS (SELECT FROM policy)), "                                 \
+    "go AS (SELECT WHERE EXISTS (SELECT FROM policy) AND NOT EXISTS (SELECT FROM dup)), "          \
     "per AS (INSERT INTO idtrust.ci_person (dn_key, name, dn) "                                    \
-    "  SELECT $12::text, $13::text, $4::text "                                                     \
-    "   WHERE $14::boolean AND $12::text IS NOT NULL AND NOT EXISTS (SELECT FROM dup) "            \
+    "  SELECT $12::text, $13::text, $4::text FROM go WHERE $14::boolean AND $12::text IS NOT NULL " \
     /* the no-op update makes RETURNING give the row that was already there */                    \
     "  ON CONFLICT (dn_key) DO UPDATE SET dn_key = EXCLUDED.dn_key "                               \
     "  RETURNING id, name, (xmax = 0) AS made), "                                                  \
     "who AS (SELECT id, name, made FROM per UNION ALL "                                            \
     "  SELECT id, name, false FROM idtrust.ci_person WHERE dn_key = $12::text AND NOT $14::boolean), " \
     "c AS (INSERT INTO idtrust.certificate (" IDT_INVENTORY_COLUMNS ") "                           \
-    "  SELECT " IDT_INVENTORY_VALUES " WHERE NOT EXISTS (SELECT FROM dup) RETURNING *), "          \
+    "  SELECT " IDT_INVENTORY_VALUES " FROM go RETURNING *), "                                     \
     "m AS (INSERT INTO idtrust.ci_certificate (certificate_id, policy_id, person_id, sha256) "    \
-    "  SELECT c.id, $11::uuid, (SELECT id FROM who), c.sha256 FROM c RETURNING *), "              \
+    "  SELECT c.id, policy.id, (SELECT id FROM who), c.sha256 FROM c, policy RETURNING *), "      \
     "a AS (INSERT INTO idtrust.audit (" IDT_AUDIT_COLUMNS ") "                                     \
     "  SELECT $15, $16, $17, 'myid_person.create', 'myid_person', who.id::text, "                  \
     "         jsonb_build_object('dn', $4::text) FROM who WHERE who.made UNION ALL "               \
@@ -102,6 +108,7 @@ idt_error *ci_certificate_import(idt_req *q)
     static const char *const allowed[] = {"x509", "certPolicyId", "createUser", NULL};
     const char *version = apr_table_get(q->r->headers_in, "x-api-version");
     const char *x509, *policy_oid, *params[IMPORT_NPARAMS], *key = NULL, **own;
+    idt_stmt batch[2];
     json_t *in, *create, *view;
     idt_cert *c;
     PGresult *r;
@@ -123,24 +130,10 @@ idt_error *ci_certificate_import(idt_req *q)
         e->msg = apr_pstrcat(q->p, "x509: ", e->msg, NULL);
         return e;
     }
-    /* the policy, and one import of a certificate at a time, so the second one finds the
-     * first: the lock in the same round trip, the rest in a statement of its own (whose
-     * snapshot is taken once the lock is held) */
+    idt_inventory_params(q->p, c, CI_SOURCE, params);
     own = params + IDT_INVENTORY_NPARAMS;
     own[0] = policy_oid;
-    own[1] = c->sha256_hex;
-    if ((e = idt_db_exec(q->db, &r,
-                         "SELECT id, pg_advisory_xact_lock(hashtextextended($2, 20)) "
-                         "FROM idtrust.ci_policy WHERE object_id = $1",
-                         2, own)))
-        return e;
-    if (PQntuples(r) == 0)
-        return idt_err(q->p, IDT_E_BAD_REQUEST,
-                       "certPolicyId names no certificate policy (no policy has that objectId)");
-    idt_inventory_params(q->p, c, CI_SOURCE, params);
-    own[0] = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
-    if (*c->subject && !idt_dn_key(q->p, c->subject, &key)) own[1] = key;
-    else own[1] = NULL;
+    own[1] = *c->subject && !idt_dn_key(q->p, c->subject, &key) ? key : NULL;
     own[2] = person_name(q->p, c);
     own[3] = json_is_true(create) ? "true" : "false";
     own[4] = q->who.user;
@@ -152,9 +145,13 @@ idt_error *ci_certificate_import(idt_req *q)
                                                         "cert_policy_id", policy_oid,
                                                         "in_bundle", in_bundle)),
                            JSON_COMPACT);
-    if ((e = idt_db_exec(q->db, &r, IMPORT_SQL, IMPORT_NPARAMS, params))) return e;
-    if (PQntuples(r) != 1)
-        return idt_err(q->p, IDT_E_INTERNAL, "the import gave %d rows", PQntuples(r));
+    batch[0] = (idt_stmt){IMPORT_LOCK_SQL, 1, &c->sha256_hex, NULL};
+    batch[1] = (idt_stmt){IMPORT_SQL, IMPORT_NPARAMS, params, NULL};
+    if ((e = idt_db_exec_batch(q->db, batch, 2))) return e;
+    r = batch[1].res;
+    if (PQntuples(r) == 0)
+        return idt_err(q->p, IDT_E_BAD_REQUEST,
+                       "certPolicyId names no certificate policy (no policy has that objectId)");
     if ((e = ci_view_row(q->p, r, 0, 1, &view))) return e;
     if (*PQgetvalue(r, 0, 0) != 't') {
         /* imported before: the answer is that certificate, and nothing changes, so a

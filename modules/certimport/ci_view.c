@@ -88,19 +88,31 @@ static const char *serial_hex(apr_pool_t *p, const char *dec)
     return out;
 }
 
-idt_error *ci_view_row(apr_pool_t *p, const PGresult *r, int row, int col, json_t **view)
+/* The view, with certSerialNo given (NULL: from the inventory's serial column). */
+static idt_error *view_row(apr_pool_t *p, const PGresult *r, int row, int col,
+                           const char *serial, json_t **view)
 {
-    const char *v[CI_VIEW_NCOLS], *serial;
+    const char *v[CI_VIEW_NCOLS];
+    idt_cert *cert;
+    idt_error *e;
     int i;
 
     *view = NULL;
     for (i = 0; i < CI_VIEW_NCOLS; i++)
         v[i] = val(r, row, col + i);
-    if (!(serial = serial_hex(p, v[30])))
-        return idt_err(p, IDT_E_INTERNAL, "a stored serial number cannot be read");
+    /* a serial column that is not decimal (a row a DBA wrote): the certificate's own */
+    if (!serial && !(serial = serial_hex(p, v[30]))) {
+        if ((e = cert_of(p, r, row, col, &cert))) return e;
+        serial = cert->serial_hex;
+    }
     if (!(*view = idt_json_own(p, view_of(v, serial))))
         return idt_err(p, IDT_E_INTERNAL, "a stored certificate cannot be rendered as JSON");
     return NULL;
+}
+
+idt_error *ci_view_row(apr_pool_t *p, const PGresult *r, int row, int col, json_t **view)
+{
+    return view_row(p, r, row, col, NULL, view);
 }
 
 idt_error *ci_view_data(apr_pool_t *p, const PGresult *r, int row, int col, json_t **data)
@@ -111,7 +123,9 @@ idt_error *ci_view_data(apr_pool_t *p, const PGresult *r, int row, int col, json
     idt_error *e;
 
     *data = NULL;
-    if ((e = cert_of(p, r, row, col, &cert)) || (e = ci_view_row(p, r, row, col, &view))) return e;
+    if ((e = cert_of(p, r, row, col, &cert)) ||
+        (e = view_row(p, r, row, col, cert->serial_hex, &view)))
+        return e;
     if (!(pkcs7 = idt_pkcs7_b64(p, cert)))
         return idt_err(p, IDT_E_INTERNAL, "a PKCS#7 bundle of the certificate cannot be made");
     view = json_deep_copy(view);

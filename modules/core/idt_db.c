@@ -154,120 +154,176 @@ static int prepare(idt_db *db, const char *name, const char *sql, int n)
     return ok;
 }
 
-/* BEGIN and the statement (prepared as name, else sent with its text) in one round
- * trip: the statement's result, or BEGIN's when BEGIN failed. The connection is left
- * out of pipeline mode (reset if it cannot be). */
-static PGresult *begin_and(idt_db *db, const char *name, const char *sql, int n,
-                           const char *const *params)
-{
-    PGconn *conn = db->conn;
-    PGresult *r, *begin = NULL, *stmt = NULL;
-    int sent, nulls = 0;
-
-    if (!PQenterPipelineMode(conn)) {
-        /* cannot pipeline: one after the other */
-        if (!(begin = PQexec(conn, "BEGIN")) || PQresultStatus(begin) != PGRES_COMMAND_OK)
-            return begin;
-        PQclear(begin);
-        return name ? PQexecPrepared(conn, name, n, params, NULL, NULL, 0)
-                    : PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-    }
-    sent = PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
-           (name ? PQsendQueryPrepared(conn, name, n, params, NULL, NULL, 0)
-                 : PQsendQueryParams(conn, sql, n, NULL, params, NULL, NULL, 0)) &&
-           PQpipelineSync(conn);
-    /* BEGIN's result, NULL, the statement's, NULL, then the sync; two NULLs in a row
-     * mean the connection broke and nothing more comes */
-    while (sent && nulls < 2) {
-        if (!(r = PQgetResult(conn))) {
-            nulls++;
-            continue;
-        }
-        nulls = 0;
-        if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
-            PQclear(r);
-            break;
-        }
-        if (!begin) begin = r;
-        else if (!stmt) stmt = r;
-        else PQclear(r);
-    }
-    if (!PQexitPipelineMode(conn)) PQreset(conn);
-    if (begin && PQresultStatus(begin) == PGRES_COMMAND_OK) {
-        PQclear(begin);
-        return stmt;
-    }
-    PQclear(stmt);
-    return begin;
-}
-
-/* Runs the statement, after BEGIN when the transaction waits for its first one; a
- * BEGIN that did not take (the connection broke) stays pending, so the statement can
- * be retried, BEGIN and all, on a reset connection. */
-static PGresult *exec_one(idt_db *db, const char *name, const char *sql, int n,
-                      const char *const *params)
-{
-    PGresult *r;
-    PGTransactionStatusType t;
-
-    if (!db->begin_pending)
-        return name ? PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0)
-                    : PQexecParams(db->conn, sql, n, NULL, params, NULL, NULL, 0);
-    r = begin_and(db, name, sql, n, params);
-    t = PQtransactionStatus(db->conn);
-    if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR) db->begin_pending = 0;
-    return r;
-}
-
-static PGresult *run(idt_db *db, const char *sql, int n, const char *const *params)
-{
-    char name[4 + 2 * APR_MD5_DIGESTSIZE + 1];
-    int first = db->begin_pending;
-    PGresult *r;
-
-    /* Statements without parameters (BEGIN, COMMIT) are not worth a name. */
-    if (n == 0 || !registry_lock) return exec_one(db, NULL, sql, n, params);
-    statement_name(sql, name);
-    /* the connection failed, or the statement is wrong: the plain run says so (and is
-     * retried on a reset connection by the caller); before BEGIN this prepares outside
-     * the transaction, without a savepoint */
-    if (!prepared(db->conn, name, ASK) && !prepare(db, name, sql, n))
-        return exec_one(db, NULL, sql, n, params);
-    r = exec_one(db, name, sql, n, params);
-    if (sqlstate_is(r, "26000")) {
-        /* the registry was wrong about this connection (a reused address and process
-         * id): forget it and send the text. A transaction this statement began starts
-         * again; one that had done more has aborted, and the request fails once. */
-        PQclear(r);
-        prepared(db->conn, name, FORGET);
-        if (first && simple(db->conn, "ROLLBACK")) db->begin_pending = 1;
-        return exec_one(db, NULL, sql, n, params);
-    }
-    return r;
-}
-
 static int failed(const PGresult *r)
 {
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     return st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
 }
 
+static PGresult *keep(idt_db *db, PGresult *r)
+{
+    if (r) apr_pool_cleanup_register(db->pool, r, res_cleanup, apr_pool_cleanup_null);
+    return r;
+}
+
+#define NAME_LEN (4 + 2 * APR_MD5_DIGESTSIZE + 1)
+
+/* The name s is prepared as on the connection (preparing it now if need be), or ""
+ * to send its text: statements without parameters (BEGIN, COMMIT) are not worth a
+ * name, and one that cannot be prepared (the connection failed, or the statement is
+ * wrong) is sent as text, whose run says why (and is retried on a reset connection).
+ * Before BEGIN this prepares outside the transaction, without a savepoint. */
+static void name_of(idt_db *db, const idt_stmt *s, char *name)
+{
+    *name = '\0';
+    if (s->n == 0 || !registry_lock) return;
+    statement_name(s->sql, name);
+    if (!prepared(db->conn, name, ASK) && !prepare(db, name, s->sql, s->n)) *name = '\0';
+}
+
+static PGresult *exec_now(PGconn *conn, const idt_stmt *s, const char *name)
+{
+    return *name ? PQexecPrepared(conn, name, s->n, s->params, NULL, NULL, 0)
+                 : PQexecParams(conn, s->sql, s->n, NULL, s->params, NULL, NULL, 0);
+}
+
+static int send_one(PGconn *conn, const idt_stmt *s, const char *name)
+{
+    return *name ? PQsendQueryPrepared(conn, name, s->n, s->params, NULL, NULL, 0)
+                 : PQsendQueryParams(conn, s->sql, s->n, NULL, s->params, NULL, NULL, 0);
+}
+
+/* BEGIN when it is pending, then the statements, in one round trip (libpq's pipeline
+ * mode); each statement's result in its res (NULL when none came), BEGIN's in
+ * *begin_res. The connection leaves pipeline mode (reset if it cannot). A BEGIN that
+ * did not take (the connection broke) stays pending, so that the batch can be retried,
+ * BEGIN and all, on a reset connection. */
+static void pipeline(idt_db *db, idt_stmt *s, int count, char (*names)[NAME_LEN],
+                     PGresult **begin_res)
+{
+    PGconn *conn = db->conn;
+    int begin = db->begin_pending, i, sent, nulls = 0, next = begin ? -1 : 0;
+    PGTransactionStatusType t;
+    PGresult *r;
+
+    *begin_res = NULL;
+    for (i = 0; i < count; i++)
+        s[i].res = NULL;
+    if (!begin && count == 1) {
+        s[0].res = keep(db, exec_now(conn, &s[0], names[0]));
+        return;
+    }
+    if (!PQenterPipelineMode(conn)) {
+        /* cannot pipeline: one after the other */
+        if (begin && failed(*begin_res = keep(db, PQexec(conn, "BEGIN")))) return;
+        for (i = 0; i < count; i++)
+            if (failed(s[i].res = keep(db, exec_now(conn, &s[i], names[i])))) break;
+    } else {
+        sent = !begin || PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+        for (i = 0; sent && i < count; i++)
+            sent = send_one(conn, &s[i], names[i]);
+        sent = sent && PQpipelineSync(conn);
+        /* each query's result then a NULL, then the sync's result; two NULLs in a row
+         * mean the connection broke and nothing more comes */
+        while (sent) {
+            if (!(r = PQgetResult(conn))) {
+                if (++nulls == 2) break;
+                next++;
+                continue;
+            }
+            nulls = 0;
+            if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+                PQclear(r);
+                break;
+            }
+            if (next == -1 && !*begin_res) *begin_res = keep(db, r);
+            else if (next >= 0 && next < count && !s[next].res) s[next].res = keep(db, r);
+            else PQclear(r);
+        }
+        if (!PQexitPipelineMode(conn)) PQreset(conn);
+    }
+    t = PQtransactionStatus(conn);
+    if (begin && (t == PQTRANS_INTRANS || t == PQTRANS_INERROR)) db->begin_pending = 0;
+}
+
+/* Where the batch failed: BEGIN's result, else the first statement's that failed for
+ * a reason of its own (not one that an earlier failure aborted); NULL when none did.
+ * The slot may hold NULL: no result came. */
+static PGresult **failure(PGresult **begin_res, idt_stmt *s, int count, int begun)
+{
+    PGresult **aborted = NULL;
+    int i;
+
+    if (begun && failed(*begin_res)) return begin_res;
+    for (i = 0; i < count; i++) {
+        if (!failed(s[i].res)) continue;
+        if (s[i].res && PQresultStatus(s[i].res) == PGRES_PIPELINE_ABORTED) {
+            if (!aborted) aborted = &s[i].res;
+            continue;
+        }
+        return &s[i].res;
+    }
+    return aborted;
+}
+
+/* Runs the batch; where it failed, as failure() says. */
+static PGresult **run(idt_db *db, idt_stmt *s, int count, PGresult **begin_res)
+{
+    char (*names)[NAME_LEN] = apr_palloc(db->pool, (apr_size_t)count * NAME_LEN);
+    int first = db->begin_pending, i;
+    PGresult **bad;
+
+    for (i = 0; i < count; i++)
+        name_of(db, &s[i], names[i]);
+    pipeline(db, s, count, names, begin_res);
+    bad = failure(begin_res, s, count, first);
+    if (bad && sqlstate_is(*bad, "26000")) {
+        /* the registry was wrong about this connection (a reused address and process
+         * id): forget the batch's statements and send their text. A transaction this
+         * batch began starts again; one that had done more has aborted, and the
+         * request fails once. */
+        for (i = 0; i < count; i++) {
+            if (*names[i]) prepared(db->conn, names[i], FORGET);
+            *names[i] = '\0';
+        }
+        if (first && simple(db->conn, "ROLLBACK")) db->begin_pending = 1;
+        if (!db->in_tx || db->begin_pending) {
+            pipeline(db, s, count, names, begin_res);
+            bad = failure(begin_res, s, count, first);
+        }
+    }
+    return bad;
+}
+
+idt_error *idt_db_exec_batch(idt_db *db, idt_stmt *s, int count)
+{
+    PGresult *begin_res = NULL, **bad;
+
+    if (count < 1) return NULL;
+    bad = run(db, s, count, &begin_res);
+    if (bad && (!db->in_tx || db->begin_pending) && conn_lost(db, *bad)) {
+        /* The pooled connection predates a server restart: reconnect and try once more
+         * (outside a transaction, or as its first statements: nothing is lost). */
+        PQreset(db->conn);
+        if (PQstatus(db->conn) != CONNECTION_OK) return map_error(db, NULL);
+        bad = run(db, s, count, &begin_res);
+    }
+    return bad ? map_error(db, *bad) : NULL;
+}
+
 idt_error *idt_db_exec(idt_db *db, PGresult **res, const char *sql, int n,
                        const char *const *params)
 {
-    PGresult *r = run(db, sql, n, params);
+    idt_stmt s;
+    idt_error *e;
 
-    if (failed(r) && (!db->in_tx || db->begin_pending) && conn_lost(db, r)) {
-        /* The pooled connection predates a server restart: reconnect and try once more
-         * (outside a transaction, or as its first statement: nothing is lost). */
-        PQclear(r);
-        PQreset(db->conn);
-        r = PQstatus(db->conn) == CONNECTION_OK ? run(db, sql, n, params) : NULL;
-    }
-    if (r) apr_pool_cleanup_register(db->pool, r, res_cleanup, apr_pool_cleanup_null);
-    if (res) *res = r;
-    if (failed(r)) return map_error(db, r);
-    return NULL;
+    s.sql = sql;
+    s.n = n;
+    s.params = params;
+    s.res = NULL;
+    e = idt_db_exec_batch(db, &s, 1);
+    if (res) *res = s.res;
+    return e;
 }
 
 idt_error *idt_db_begin(idt_db *db)

@@ -32,6 +32,22 @@ void idt_db_child_init(apr_pool_t *pchild);
 idt_error *idt_db_exec(idt_db *db, PGresult **res, const char *sql, int n,
                        const char *const *params);
 
+/* A statement of a batch: its text and n text parameters in; its result out (owned by
+ * db->pool; NULL when it did not run). */
+typedef struct idt_stmt {
+    const char *sql;
+    int n;
+    const char *const *params;
+    PGresult *res;
+} idt_stmt;
+
+/* Runs the count statements in one round trip (libpq's pipeline mode), in order, each
+ * taking its snapshot when it starts, so each sees what the ones before it did and
+ * what committed while they ran (a lock one of them takes is held for the next). The
+ * error is the first statement's that failed (the ones after it do not run), as
+ * idt_db_exec says; a batch run outside a transaction is one implicit transaction. */
+idt_error *idt_db_exec_batch(idt_db *db, idt_stmt *stmts, int count);
+
 /* One write request is one transaction. BEGIN is sent with the transaction's first
  * statement, in the same round trip (libpq's pipeline mode), so a write costs one
  * round trip less, and one that fails before touching the repository none. A first

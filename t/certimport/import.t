@@ -12,7 +12,7 @@ use Time::Piece ();
 use lib 't/lib';
 use IdtTest;
 
-plan tests => 83, need { 'IDTRUST_DB set by scripts/test' => defined $ENV{IDTRUST_DB} };
+plan tests => 89, need { 'IDTRUST_DB set by scripts/test' => defined $ENV{IDTRUST_DB} };
 
 my $dir = File::Temp::tempdir(CLEANUP => 1);
 my $uniq = "$$-" . int(rand(1e6));
@@ -106,18 +106,24 @@ is json_of($res)->{target}{id}, $got->{target}{id}, 'createUser and the person e
 is psql("SELECT count(*) FROM idtrust.audit WHERE action = 'myid_person.create' AND object_id = '$got->{target}{id}'"),
     1, 'and it is not made (nor audited) again';
 
-# one new certificate sent by 8 clients at once: one of them imports it, the others are
-# answered with that import (the second statement runs once the certificate's lock is held)
-{
-    my $pem5 = issue("Concurrent $uniq", 'u5');
-    sso_token('myid.rest.basic');
+# one new certificate sent by 8 clients at once, three times: one of them imports it,
+# the others are answered with that import (the statement that looks for it runs once
+# the certificate's lock is held). The clients start together: each waits for the
+# parent to close the pipe they all read.
+sso_token('myid.rest.basic');
+for my $round (1 .. 3) {
+    my $pem5 = issue("Concurrent $round $uniq", "u5r$round");
     $before = counts();
+    pipe(my $go_r, my $go_w) or die "pipe: $!";
     my @pipes;
     for (1 .. 8) {
         pipe(my $r, my $w) or die "pipe: $!";
         my $pid = fork // die "fork: $!";
         if (!$pid) {
             close $r;
+            close $go_w;
+            my $byte;
+            sysread($go_r, $byte, 1);
             my $res = ci_import($pem5, $oid, extra => { createUser => JSON::PP::true() });
             print $w $res->code, ' ', ((json_of($res) // {})->{id} // '-'), "\n";
             close $w;
@@ -126,16 +132,19 @@ is psql("SELECT count(*) FROM idtrust.audit WHERE action = 'myid_person.create' 
         close $w;
         push @pipes, $r;
     }
+    close $go_r;
+    select(undef, undef, undef, 0.3);
+    close $go_w;
     my @got = map { my $l = readline($_) // ''; chomp $l; $l } @pipes;
     1 while waitpid(-1, 0) > 0;
     is_deeply [ sort map { (split ' ')[0] // '' } @got ], [ 200, 200, 200, 200, 200, 200, 200, 201 ],
-        '8 clients import one certificate at once: one 201, seven 200' or diag join(', ', @got);
+        "round $round: 8 clients import one certificate at once: one 201, seven 200" or diag join(', ', @got);
     my %ids = map { ((split ' ')[1] // '') => 1 } @got;
-    is scalar(keys %ids), 1, 'all eight answered with the same certificate';
+    is scalar(keys %ids), 1, "round $round: all eight answered with the same certificate";
     my @b5 = split / /, $before;
     my @a5 = split / /, counts();
     is_deeply [ $a5[0] - $b5[0], $a5[1] - $b5[1], $a5[2] - $b5[2] ], [1, 1, 1],
-        'one inventory row, one MyID certificate, one person';
+        "round $round: one inventory row, one MyID certificate, one person";
 }
 
 # PKCS#7 certs-only bundles
@@ -212,16 +221,16 @@ my $page = json_of($res);
 is scalar @{ $page->{results} }, 2, 'a page of 2' or diag $res->as_string;
 ok defined $page->{page_info}{next_marker}, 'with a next marker';
 my $page2 = json_of(ci_api(GET => "/Certificates?policy=$oid&limit=10&marker=$page->{page_info}{next_marker}"));
-is scalar @{ $page2->{results} }, 4, 'the rest: 6 certificates under the policy in all';
+is scalar @{ $page2->{results} }, 6, 'the rest: 8 certificates under the policy in all';
 is_deeply [ map { $_->{id} } @{ $page2->{results} } ],
     [ grep { my $x = $_; !grep { $_ eq $x } map { $_->{id} } @{ $page->{results} } } map { $_->{id} } @{ $page2->{results} } ],
     'no certificate on both pages';
 $res = ci_api(GET => "/Certificates?serial=$serial");
 is_deeply [ map { $_->{id} } @{ json_of($res)->{results} } ], [$id], 'by serial (certSerialNo)';
 my $by_issuer = json_of(ci_api(GET => '/Certificates?issuer=' . uri_escape($issuer) . "&policy=$oid"));
-is scalar @{ $by_issuer->{results} }, 6, 'by issuer';
+is scalar @{ $by_issuer->{results} }, 8, 'by issuer';
 my $soon = Time::Piece->gmtime(time + 25 * 86400)->strftime('%Y-%m-%d');
-is scalar @{ json_of(ci_api(GET => "/Certificates?policy=$oid&expiringBefore=$soon"))->{results} }, 6,
+is scalar @{ json_of(ci_api(GET => "/Certificates?policy=$oid&expiringBefore=$soon"))->{results} }, 8,
     'expiring before a date';
 is scalar @{ json_of(ci_api(GET => "/Certificates?policy=$oid&expiringBefore=2000-01-01"))->{results} }, 0,
     'none expiring before 2000';
