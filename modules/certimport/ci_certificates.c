@@ -7,11 +7,11 @@
 #include <openssl/err.h>
 
 #include "ci_view.h"
+#include "idt_audit.h"
 #include "idt_dn.h"
 #include "idt_httpd_body.h"
 #include "idt_httpd_page.h"
 #include "idt_httpd_query.h"
-#include "idt_audit.h"
 #include "idt_inventory.h"
 #include "idt_json.h"
 #include "idt_pkcs7.h"

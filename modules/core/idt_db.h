@@ -23,9 +23,10 @@ idt_db *idt_db_wrap(apr_pool_t *p, PGconn *conn);
 void idt_db_child_init(apr_pool_t *pchild);
 
 /* Runs sql with n text parameters (NULL entries are SQL NULL). The result (tuples
- * or command) is owned by db->pool. Outside a transaction, a statement that fails
- * because the server went away is retried once on a reset connection, so a pool of
- * connections recovers after a database restart without failing requests.
+ * or command) is owned by db->pool. Outside a transaction, or as a transaction's
+ * first, a statement that fails because the server went away is retried once on a
+ * reset connection, so a pool of connections recovers after a database restart
+ * without failing requests.
  * Errors: IDT_E_UNAVAILABLE when the server cannot be reached; IDT_E_CONFLICT on a
  * unique or foreign-key violation; IDT_E_INTERNAL otherwise. The database's own
  * message goes to err->detail, for the log, never to the client. */
