@@ -63,11 +63,12 @@ const idt_mapping *ci_mapping_get(const char *name)
 
 const char *ci_mapping_names(apr_pool_t *p)
 {
+    apr_array_header_t *names = apr_array_make(p, 4, sizeof(const char *));
     apr_hash_index_t *hi;
-    const char *s = NULL;
+    /* joined once: a directory of many files costs the list's length, not its square */
     for (hi = mappings ? apr_hash_first(p, mappings) : NULL; hi; hi = apr_hash_next(hi)) {
-        const char *k = apr_hash_this_key(hi);
-        s = s ? apr_pstrcat(p, s, ", ", k, NULL) : k;
+        if (names->nelts) APR_ARRAY_PUSH(names, const char *) = ", ";
+        APR_ARRAY_PUSH(names, const char *) = apr_hash_this_key(hi);
     }
-    return s ? s : "none";
+    return names->nelts ? apr_array_pstrcat(p, names, 0) : "none";
 }

@@ -5,6 +5,8 @@
 #include <apr_hash.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <libxml/chvalid.h>
+#include <libxml/xmlstring.h>
 
 #include "idt_json.h"
 #include "idt_xml.h"
@@ -101,15 +103,16 @@ static idt_error *check_text(parser *ps, long line, const char *s)
     return NULL;
 }
 
-/* The text and CDATA of n, joined. */
+/* The text and CDATA of n, joined once (a body split into many runs costs its length,
+ * not its length times the runs). */
 static const char *text_of(apr_pool_t *p, xmlNodePtr n)
 {
-    const char *s = "";
+    apr_array_header_t *parts = apr_array_make(p, 4, sizeof(const char *));
     xmlNodePtr c;
     for (c = n->children; c; c = c->next)
         if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
-            s = apr_pstrcat(p, s, (const char *)c->content, NULL);
-    return s;
+            APR_ARRAY_PUSH(parts, const char *) = (const char *)c->content;
+    return apr_array_pstrcat(p, parts, 0);
 }
 
 static int blank(const char *s)
@@ -145,13 +148,15 @@ static idt_error *read_sources(parser *ps, xmlNodePtr n)
         name = attr(ps->p, c, "Name");
         if (!name || !*name) return bad(ps, xmlGetLineNo(c), "<DataSource> without a Name");
         if (!json_object_get(ps->fields, name)) {
-            const char *k, *known = NULL;
+            apr_array_header_t *known = apr_array_make(ps->p, 8, sizeof(const char *));
+            const char *k;
             json_t *v;
             json_object_foreach((json_t *)ps->fields, k, v) {
-                known = known ? apr_pstrcat(ps->p, known, ", ", k, NULL) : k;
+                if (known->nelts) APR_ARRAY_PUSH(known, const char *) = ", ";
+                APR_ARRAY_PUSH(known, const char *) = k;
             }
             return bad(ps, xmlGetLineNo(c), "unknown data source %s (known: %s)", name,
-                       known ? known : "none");
+                       known->nelts ? apr_array_pstrcat(ps->p, known, 0) : "none");
         }
         if (apr_hash_get(ps->sources, name, APR_HASH_KEY_STRING))
             return bad(ps, xmlGetLineNo(c), "data source %s is declared twice", name);
@@ -211,11 +216,109 @@ static idt_error *read_endpoint(parser *ps, xmlNodePtr n, idt_mapping *m)
     return NULL;
 }
 
+/* s without the white space at both ends; *lines: the line breaks dropped before it. */
+static const char *trim(apr_pool_t *p, const char *s, long *lines)
+{
+    const char *e;
+    *lines = 0;
+    for (; apr_isspace(*s); s++)
+        if (*s == '\n') ++*lines;
+    for (e = s + strlen(s); e > s && apr_isspace(e[-1]); e--) {
+    }
+    return apr_pstrmemdup(p, s, (apr_size_t)(e - s));
+}
+
+/* The type of body ContentType ct declares, by its media type (case-insensitive); the
+ * parameters may hold any but a charset other than UTF-8, the encoding every value is
+ * in. A media type idtrust has no escaping for is refused: its values would go in raw. */
+static idt_error *body_type_of(parser *ps, long line, const char *ct, idt_mapping_body_type *out)
+{
+    const char *semi = strchr(ct, ';'), *slash, *sub;
+    long nl;
+    const char *base =
+        trim(ps->p, apr_pstrmemdup(ps->p, ct, semi ? (apr_size_t)(semi - ct) : strlen(ct)), &nl);
+    apr_size_t bl = strlen(base);
+
+    slash = strchr(base, '/');
+    sub = slash ? slash + 1 : NULL;
+    if (!slash || !token(apr_pstrmemdup(ps->p, base, (apr_size_t)(slash - base))) || !token(sub))
+        return bad(ps, line, "ContentType %s is not a media type such as application/xml", ct);
+    while (semi) {
+        const char *next = strchr(semi + 1, ';');
+        const char *param =
+            trim(ps->p,
+                 apr_pstrmemdup(ps->p, semi + 1,
+                                next ? (apr_size_t)(next - semi - 1) : strlen(semi + 1)),
+                 &nl);
+        const char *eq = strchr(param, '=');
+        if (eq &&
+            !strcasecmp(trim(ps->p, apr_pstrmemdup(ps->p, param, (apr_size_t)(eq - param)), &nl),
+                        "charset")) {
+            const char *cs = trim(ps->p, eq + 1, &nl);
+            apr_size_t cl = strlen(cs);
+            if (cl >= 2 && cs[0] == '"' && cs[cl - 1] == '"')
+                cs = apr_pstrmemdup(ps->p, cs + 1, cl - 2);
+            if (strcasecmp(cs, "UTF-8"))
+                return bad(ps, line,
+                           "ContentType %s: the body is sent in UTF-8 (charset=UTF-8 or none)",
+                           ct);
+        }
+        semi = next;
+    }
+    if (!strcasecmp(base, "application/json") || (bl > 5 && !strcasecmp(base + bl - 5, "+json")))
+        *out = IDT_MAPPING_JSON;
+    else if (!strcasecmp(base, "application/xml") || !strcasecmp(base, "text/xml") ||
+             (bl > 4 && !strcasecmp(base + bl - 4, "+xml")))
+        *out = IDT_MAPPING_XML;
+    else if (!strcasecmp(base, "application/x-www-form-urlencoded"))
+        *out = IDT_MAPPING_FORM;
+    else if (!strcasecmp(base, "text/plain"))
+        *out = IDT_MAPPING_TEXT;
+    else
+        return bad(ps, line,
+                   "ContentType %s: values are escaped for application/json (and any "
+                   "+json), application/xml, text/xml (and any +xml), "
+                   "application/x-www-form-urlencoded and text/plain; not for other types",
+                   ct);
+    return NULL;
+}
+
+static int has_placeholder(apr_pool_t *p, const char *s)
+{
+    const char *path;
+    for (; *s; s++)
+        if (*s == '{' && placeholder(p, s, &path)) return 1;
+    return 0;
+}
+
+/* Placeholders of an XML body may stand in text and attribute values only, where
+ * character references keep any value text. In CDATA, a comment or a processing
+ * instruction no reference is read, so no escaping could keep a value inside (a value
+ * holding "]]>" or "-->" would end it). first: the file's line of the body's line 1. */
+static idt_error *xml_places(parser *ps, long first, xmlNodePtr n)
+{
+    idt_error *e;
+    for (; n; n = n->next) {
+        const char *what = n->type == XML_CDATA_SECTION_NODE ? "a CDATA section"
+                           : n->type == XML_COMMENT_NODE     ? "a comment"
+                           : n->type == XML_PI_NODE          ? "a processing instruction"
+                                                             : NULL;
+        if (what && n->content && has_placeholder(ps->p, (const char *)n->content))
+            return bad(ps, first + (xmlGetLineNo(n) > 0 ? xmlGetLineNo(n) - 1 : 0),
+                       "a placeholder inside %s of the XML body, where its value could not be "
+                       "escaped: put it in text or an attribute value",
+                       what);
+        if (n->type == XML_ELEMENT_NODE && (e = xml_places(ps, first, n->children))) return e;
+    }
+    return NULL;
+}
+
 static idt_error *read_body(parser *ps, xmlNodePtr n, idt_mapping *m)
 {
-    long line = xmlGetLineNo(n);
+    long line = xmlGetLineNo(n), dropped = 0;
     const char *ct = attr(ps->p, n, "ContentType");
     xmlNodePtr c;
+    idt_error *e;
 
     for (c = n->children; c; c = c->next)
         if (c->type == XML_ELEMENT_NODE)
@@ -223,15 +326,8 @@ static idt_error *read_body(parser *ps, xmlNodePtr n, idt_mapping *m)
                        "for markup)", (const char *)c->name);
     m->content_type = ct && *ct ? ct : "application/json";
     if (strpbrk(m->content_type, "\r\n")) return bad(ps, line, "ContentType holds a line break");
-    {
-        const char *semi = strchr(m->content_type, ';');
-        const char *base = semi ? apr_pstrmemdup(ps->p, m->content_type,
-                                                 (apr_size_t)(semi - m->content_type))
-                                : m->content_type;
-        apr_size_t bl = strlen(base);
-        m->json = !strcasecmp(base, "application/json") ||
-                  (bl > 5 && !strcasecmp(base + bl - 5, "+json"));
-    }
+    if ((e = body_type_of(ps, line, m->content_type, &m->body_type))) return e;
+    m->json = m->body_type == IDT_MAPPING_JSON;
     m->body = text_of(ps->p, n);
     if (m->json) {
         json_error_t err;
@@ -240,6 +336,18 @@ static idt_error *read_body(parser *ps, xmlNodePtr n, idt_mapping *m)
             return bad(ps, line + (err.line > 0 ? err.line - 1 : 0),
                        "the JSON body does not parse: %s", err.text);
         m->body_json = idt_json_own(ps->p, j);
+    } else if (m->body_type == IDT_MAPPING_XML || m->body_type == IDT_MAPPING_FORM) {
+        /* the line breaks around CDATA are layout: before an XML declaration they would
+         * make the body malformed, in a form they would join the first name */
+        m->body = trim(ps->p, m->body, &dropped);
+        line += dropped;
+    }
+    if (m->body_type == IDT_MAPPING_XML) {
+        xmlDocPtr doc;
+        if ((e = idt_xml_parse(ps->p, m->body, strlen(m->body), NULL, &doc)))
+            return bad(ps, line, "the XML body does not parse (lines counted from its first): %s",
+                       e->msg);
+        if ((e = xml_places(ps, line, doc->children))) return e;
     }
     return check_text(ps, line, m->body);
 }
@@ -332,11 +440,76 @@ static const char *pct(apr_pool_t *p, const char *s)
     return o;
 }
 
-/* url: 1 percent-encodes every placeholder but one at the very start. */
-static idt_error *subst(apr_pool_t *p, const idt_mapping *m, const char *tmpl, const json_t *data,
-                        int url, const char **out)
+/* The reference standing for c in XML text or an attribute value, or NULL for c itself.
+ * Tab, line feed and carriage return are references too: a parser turns them into
+ * spaces in an attribute value and a carriage return into a line feed in text. */
+static const char *xml_ref(int c)
 {
-    const char *s, *path, *text = "", *res = "";
+    switch (c) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    case '\'': return "&apos;";
+    case '\t': return "&#9;";
+    case '\n': return "&#10;";
+    case '\r': return "&#13;";
+    default: return NULL;
+    }
+}
+
+/* s escaped for XML text or an attribute value: measured, then written once. A
+ * character XML 1.0 cannot hold (controls other than tab, line feed and carriage
+ * return; U+FFFE, U+FFFF) is refused rather than dropped, since dropping it would
+ * make two distinct values one. */
+static idt_error *xml_escape(apr_pool_t *p, const idt_mapping *m, const char *path, const char *s,
+                             const char **out)
+{
+    apr_size_t n = strlen(s), need = 0, i;
+    char *o, *w;
+
+    for (i = 0; i < n;) {
+        int len = (int)(n - i < 4 ? n - i : 4);
+        int c = xmlGetUTF8Char((const xmlChar *)s + i, &len);
+        const char *ref;
+        if (c < 0) return idt_err(p, IDT_E_INTERNAL, "%s: {%s} is not valid UTF-8", m->file, path);
+        if (!xmlIsCharQ(c))
+            return idt_err(p, IDT_E_INTERNAL,
+                           "%s: {%s} holds U+%04X, which an XML 1.0 body cannot carry", m->file,
+                           path, (unsigned)c);
+        need += (ref = xml_ref(c)) ? strlen(ref) : (apr_size_t)len;
+        i += (apr_size_t)len;
+    }
+    w = o = apr_palloc(p, need + 1);
+    for (i = 0; i < n; i++) {
+        const char *ref = xml_ref((unsigned char)s[i]);
+        if (ref) {
+            apr_size_t rl = strlen(ref);
+            memcpy(w, ref, rl);
+            w += rl;
+        } else {
+            *w++ = s[i];
+        }
+    }
+    *w = '\0';
+    *out = o;
+    return NULL;
+}
+
+/* How subst puts a value where its placeholder stands. */
+typedef enum {
+    PUT_TEXT, /* as it is: header values, text/plain bodies, strings jansson escapes */
+    PUT_URL,  /* as it is at the very start (a base URL), percent-encoded elsewhere */
+    PUT_XML,  /* character references */
+    PUT_FORM  /* percent-encoded (application/x-www-form-urlencoded) */
+} putting;
+
+/* tmpl with its placeholders replaced, the pieces joined once at the end. */
+static idt_error *subst(apr_pool_t *p, const idt_mapping *m, const char *tmpl, const json_t *data,
+                        putting how, const char **out)
+{
+    apr_array_header_t *parts = apr_array_make(p, 8, sizeof(const char *));
+    const char *s, *path, *text = "";
     const char *lit = tmpl;
     apr_size_t n;
     idt_error *e;
@@ -344,12 +517,17 @@ static idt_error *subst(apr_pool_t *p, const idt_mapping *m, const char *tmpl, c
     for (s = tmpl; *s; s++) {
         if (!(n = placeholder(p, s, &path))) continue;
         if ((e = value_text(p, m, path, lookup(p, data, path), &text))) return e;
-        if (url && s != tmpl) text = pct(p, text);
-        res = apr_pstrcat(p, res, apr_pstrmemdup(p, lit, (apr_size_t)(s - lit)), text, NULL);
+        if ((how == PUT_URL && s != tmpl) || how == PUT_FORM)
+            text = pct(p, text);
+        else if (how == PUT_XML && (e = xml_escape(p, m, path, text, &text)))
+            return e;
+        APR_ARRAY_PUSH(parts, const char *) = apr_pstrmemdup(p, lit, (apr_size_t)(s - lit));
+        APR_ARRAY_PUSH(parts, const char *) = text;
         s += n - 1;
         lit = s + 1;
     }
-    *out = apr_pstrcat(p, res, lit, NULL);
+    APR_ARRAY_PUSH(parts, const char *) = lit;
+    *out = apr_array_pstrcat(p, parts, 0);
     return NULL;
 }
 
@@ -370,13 +548,14 @@ static idt_error *render_json(apr_pool_t *p, const idt_mapping *m, const json_t 
             if (!val) return idt_err(p, IDT_E_INTERNAL, "%s: {%s} has no value", m->file, path);
             *out = json_deep_copy(val);
         } else {
-            if ((e = subst(p, m, s, data, 0, &text))) return e;
+            if ((e = subst(p, m, s, data, PUT_TEXT, &text))) return e;
             *out = json_string(text);
         }
     } else if (json_is_object(t)) {
         *out = json_object();
         json_object_foreach((json_t *)t, k, v) {
-            if ((e = subst(p, m, k, data, 0, &text)) || (e = render_json(p, m, v, data, &r))) {
+            if ((e = subst(p, m, k, data, PUT_TEXT, &text)) ||
+                (e = render_json(p, m, v, data, &r))) {
                 json_decref(*out);
                 *out = NULL;
                 return e;
@@ -409,13 +588,13 @@ idt_error *idt_mapping_render(apr_pool_t *p, const idt_mapping *m, const json_t 
     memset(out, 0, sizeof(*out));
     out->verb = m->verb;
     out->headers = apr_array_make(p, m->headers->nelts + 1, sizeof(const char *));
-    if ((e = subst(p, m, m->url, data, 1, &out->url))) return e;
+    if ((e = subst(p, m, m->url, data, PUT_URL, &out->url))) return e;
     if (strncmp(out->url, "http://", 7) && strncmp(out->url, "https://", 8))
         return idt_err(p, IDT_E_INTERNAL, "%s: the URL made is not http:// or https://", m->file);
     for (i = 0; i < m->headers->nelts; i++) {
         const idt_mapping_header *h = &APR_ARRAY_IDX(m->headers, i, idt_mapping_header);
         const char *v;
-        if ((e = subst(p, m, h->value, data, 0, &v))) return e;
+        if ((e = subst(p, m, h->value, data, PUT_TEXT, &v))) return e;
         if (strpbrk(v, "\r\n"))
             return idt_err(p, IDT_E_INTERNAL, "%s: header %s would hold a line break", m->file,
                            h->name);
@@ -428,7 +607,11 @@ idt_error *idt_mapping_render(apr_pool_t *p, const idt_mapping *m, const json_t 
         if ((e = render_json(p, m, m->body_json, data, &j))) return e;
         idt_json_own(p, j);
         out->body = idt_json_dump(p, j, JSON_COMPACT);
-    } else if ((e = subst(p, m, m->body, data, 0, &out->body))) {
+    } else if ((e = subst(p, m, m->body, data,
+                          m->body_type == IDT_MAPPING_XML    ? PUT_XML
+                          : m->body_type == IDT_MAPPING_FORM ? PUT_FORM
+                                                             : PUT_TEXT,
+                          &out->body))) {
         return e;
     }
     out->body_len = strlen(out->body);
