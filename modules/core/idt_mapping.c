@@ -313,6 +313,26 @@ static idt_error *xml_places(parser *ps, long first, xmlNodePtr n)
     return NULL;
 }
 
+/* The encoding the XML declaration at the start of body names, or NULL. Read from the
+ * text: idt_xml parses every document as UTF-8 and ignores the declaration, but the
+ * receiver will not. */
+static const char *declared_encoding(apr_pool_t *p, const char *body)
+{
+    const char *end, *at, *v;
+    if (strncmp(body, "<?xml", 5) || !apr_isspace(body[5]) || !(end = strstr(body, "?>")))
+        return NULL;
+    for (at = strstr(body, "encoding"); at && at < end; at = strstr(at + 1, "encoding")) {
+        if (!apr_isspace(at[-1])) continue;
+        for (v = at + 8; apr_isspace(*v); v++) {
+        }
+        if (*v++ != '=') continue;
+        while (apr_isspace(*v)) v++;
+        if ((*v == '"' || *v == '\'') && strchr(v + 1, *v) && strchr(v + 1, *v) < end)
+            return apr_pstrmemdup(p, v + 1, (apr_size_t)(strchr(v + 1, *v) - v - 1));
+    }
+    return NULL;
+}
+
 static idt_error *read_body(parser *ps, xmlNodePtr n, idt_mapping *m)
 {
     long line = xmlGetLineNo(n), dropped = 0;
@@ -343,11 +363,14 @@ static idt_error *read_body(parser *ps, xmlNodePtr n, idt_mapping *m)
         line += dropped;
     }
     if (m->body_type == IDT_MAPPING_XML) {
+        const char *enc;
         xmlDocPtr doc;
         if ((e = idt_xml_parse(ps->p, m->body, strlen(m->body), NULL, &doc)))
             return bad(ps, line, "the XML body does not parse (lines counted from its first): %s",
                        e->msg);
         if ((e = xml_places(ps, line, doc->children))) return e;
+        if ((enc = declared_encoding(ps->p, m->body)) && strcasecmp(enc, "UTF-8"))
+            return bad(ps, line, "the XML body declares encoding %s: it is sent in UTF-8", enc);
     }
     return check_text(ps, line, m->body);
 }

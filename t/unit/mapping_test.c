@@ -314,6 +314,9 @@ static void test_refused(apr_pool_t *p)
          "<a>\n\n<!-- {Certificate.id} --></a>", "test.xml:6: a placeholder inside a comment"},
         {"a placeholder in a processing instruction", "application/xml",
          "<a><?pi {Certificate.id}?></a>", "test.xml:4: a placeholder inside a processing instruction"},
+        {"an XML body in another encoding", "application/xml",
+         "\n<?xml version='1.0' encoding = 'ISO-8859-1'?><a>{Certificate.id}</a>",
+         "test.xml:5: the XML body declares encoding ISO-8859-1: it is sent in UTF-8"},
         {"an unknown field in an XML body", "application/xml", "<a>\n{Certificate.nope}</a>",
          "test.xml:5: {Certificate.nope}: data source Certificate has no field nope"},
     };
