@@ -1,9 +1,12 @@
 #include "idt_dn.h"
 
 #include <apr_lib.h>
+#include <apr_tables.h>
 #include <apr_strings.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "idt_text.h"
 
 static const struct {
     const char *from, *to;
@@ -104,7 +107,16 @@ static char *ava(apr_pool_t *p, const char *s, apr_size_t n, const char **why)
             return (*why = "a value holds an escape RFC 2253 does not know"), NULL;
         }
     }
-    val = fold(p, raw, k, 0);
+    /* "\00" must not cut "CN=Victim\00evil" down to "CN=Victim", nor "\ff" make text
+     * that is not UTF-8: the decoded value passes the same checks as the DN itself */
+    if (idt_text_check(p, "a value", raw, k, IDT_TEXT_LINES | IDT_TEXT_ANY_FORM))
+        return (*why = "an escape in a value decodes to a NUL, a control character, a "
+                       "Unicode non-character or text that is not UTF-8"),
+               NULL;
+    raw[k] = '\0';
+    /* NFC before the case is folded: the Kelvin sign becomes "K", then "k" */
+    raw = (char *)idt_text_nfc(p, raw, k);
+    val = fold(p, raw, strlen(raw), 0);
     out = o = apr_palloc(p, strlen(type) + 2 * strlen(val) + 2);
     o = apr_cpystrn(o, type, strlen(type) + 1);
     *o++ = '=';
@@ -123,25 +135,27 @@ static int by_text(const void *a, const void *b)
 
 idt_error *idt_dn_key(apr_pool_t *p, const char *dn, const char **key)
 {
-    apr_size_t n = strlen(dn), i, start = 0, rdn_start = 0;
+    apr_size_t n = strlen(dn), i, start = 0;
     int has_eq = 0, nava = 0, cap = 8;
     char **avas = apr_palloc(p, cap * sizeof(char *));
-    const char *why = NULL;
-    char *out = "";
+    apr_array_header_t *parts = apr_array_make(p, 16, sizeof(const char *));
+    const char *why = NULL, *out;
+    idt_error *e;
 
     *key = NULL;
+    if ((e = idt_text_check(p, "a DN", dn, n, IDT_TEXT_LINES | IDT_TEXT_ANY_FORM)))
+        return e;
     for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)dn[i];
-        if ((c < 0x20 && !space(dn[i])) || c == 0x7f)
-            return idt_err(p, IDT_E_BAD_REQUEST, "a DN must not contain control characters");
         if (dn[i] == '\\')
             i++;
         else if (dn[i] == '=')
             has_eq = 1;
     }
     if (!has_eq) {
-        *key = fold(p, dn, n, 0);
-        if (!**key) return idt_err(p, IDT_E_BAD_REQUEST, "a DN must not be empty");
+        const char *nfc = idt_text_nfc(p, dn, n);
+        out = fold(p, nfc, strlen(nfc), 0);
+        if (!*out) return idt_err(p, IDT_E_BAD_REQUEST, "a DN must not be empty");
+        *key = out;
         return NULL;
     }
     /* walk AVAs; at the end of each RDN, sort its AVAs and append it */
@@ -164,13 +178,13 @@ idt_error *idt_dn_key(apr_pool_t *p, const char *dn, const char **key)
         if (end_rdn) {
             int k;
             qsort(avas, nava, sizeof(char *), by_text);
-            out = apr_pstrcat(p, out, rdn_start ? "," : "", avas[0], NULL);
-            for (k = 1; k < nava; k++)
-                out = apr_pstrcat(p, out, "+", avas[k], NULL);
+            for (k = 0; k < nava; k++) {
+                if (parts->nelts) APR_ARRAY_PUSH(parts, const char *) = k ? "+" : ",";
+                APR_ARRAY_PUSH(parts, const char *) = avas[k];
+            }
             nava = 0;
-            rdn_start = 1;
         }
     }
-    *key = out;
+    *key = apr_array_pstrcat(p, parts, 0);
     return NULL;
 }

@@ -19,9 +19,13 @@
  *   named (2.5.4.3 and OID.2.5.4.3 are CN, E is EMAILADDRESS, S is ST); each value
  *   with its escapes decoded, white space at either end dropped, inner runs made one
  *   space, ASCII lower-case, then written with , + " \ < > ; = escaped; the AVAs of a
- *   multi-valued RDN sorted; RDNs joined by ',' in their given order.
- * IDT_E_BAD_REQUEST when dn is empty or blank, holds a control character, or is not a
- * DN although it has an '=' (an RDN without '=', an empty type, a bad escape). */
+ *   multi-valued RDN sorted; RDNs joined by ',' in their given order;
+ * - the result in Unicode normalization form C.
+ * IDT_E_BAD_REQUEST when dn is empty or blank, is not UTF-8, holds a NUL, a control
+ * character other than white space or a Unicode non-character (idt_text_check), or is not
+ * a DN although it has an '=' (an RDN without '=', an empty type, a bad escape, an escape
+ * that decodes to any of those characters: "CN=Victim\00evil" is refused, never read as
+ * "CN=Victim"). */
 idt_error *idt_dn_key(apr_pool_t *p, const char *dn, const char **key);
 
 #endif

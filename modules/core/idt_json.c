@@ -54,29 +54,35 @@ static const char *member_label(apr_pool_t *p, const char *key)
     return apr_psprintf(p, "member \"%s\"", key);
 }
 
-/* Refuses a private key in any string of j, member names included, after jansson has
- * decoded the escapes (a "\u002d" hides armour from a scan of the raw body). key is the
- * member j is the value of, NULL for an array element or the root. The recursion is
- * bounded by the depth limit checked before parsing. */
-static idt_error *private_key_walk(apr_pool_t *p, const json_t *j, const char *key)
+/* Judges every string of j, member names included, after jansson has decoded the escapes
+ * (a "\u002d" hides armour from a scan of the raw body, a "\u0001" a control character):
+ * no private key, and the core's text checks (idt_text_check; values may span lines, names
+ * may not). key is the member j is the value of, NULL for an array element or the root.
+ * The recursion is bounded by the depth limit checked before parsing. */
+static idt_error *text_walk(apr_pool_t *p, const json_t *j, const char *key)
 {
     const char *k;
     json_t *v;
     size_t i;
     idt_error *e;
 
-    if (json_is_string(j))
-        return idt_text_private_key_check(p, json_string_value(j), json_string_length(j),
-                                          member_label(p, key));
+    if (json_is_string(j)) {
+        const char *what = member_label(p, key);
+        if ((e = idt_text_private_key_check(p, json_string_value(j), json_string_length(j), what)))
+            return e;
+        return idt_text_check(p, what, json_string_value(j), json_string_length(j),
+                              IDT_TEXT_LINES);
+    }
     if (json_is_array(j)) {
         for (i = 0; i < json_array_size(j); i++)
-            if ((e = private_key_walk(p, json_array_get(j, i), key)) != NULL) return e;
+            if ((e = text_walk(p, json_array_get(j, i), key)) != NULL) return e;
     } else if (json_is_object(j)) {
         json_object_foreach((json_t *)j, k, v)
         {
             if (idt_text_has_private_key(k, strlen(k)))
                 return idt_text_private_key_error(p, "a member name");
-            if ((e = private_key_walk(p, v, k)) != NULL) return e;
+            if ((e = idt_text_check(p, "a member name", k, strlen(k), 0))) return e;
+            if ((e = text_walk(p, v, k)) != NULL) return e;
         }
     }
     return NULL;
@@ -144,7 +150,7 @@ idt_error *idt_json_parse_object_opts(apr_pool_t *p, const char *buf, apr_size_t
     }
     idt_json_own(p, j);
     if (!json_is_object(j)) return idt_err(p, IDT_E_BAD_REQUEST, "a JSON object is expected");
-    if ((e = private_key_walk(p, j, NULL)) != NULL) return e;
+    if ((e = text_walk(p, j, NULL)) != NULL) return e;
     *out = j;
     return NULL;
 }

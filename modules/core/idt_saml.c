@@ -268,15 +268,8 @@ idt_error *idt_saml_sp_parse(apr_pool_t *p, const char *xml, apr_size_t len, idt
  * parser accepts back). */
 static idt_error *check_value(apr_pool_t *p, const char *what, const char *v)
 {
-    const unsigned char *q;
-
     if (v == NULL || *v == '\0') return idt_err(p, IDT_E_BAD_REQUEST, "%s is required", what);
-    if (!xmlCheckUTF8((const xmlChar *)v))
-        return idt_err(p, IDT_E_BAD_REQUEST, "%s is not valid UTF-8", what);
-    for (q = (const unsigned char *)v; *q; ++q)
-        if (*q < 0x20 && *q != '\t' && *q != '\n' && *q != '\r')
-            return idt_err(p, IDT_E_BAD_REQUEST, "%s holds a control character", what);
-    return NULL;
+    return idt_text_check(p, what, v, strlen(v), IDT_TEXT_LINES | IDT_TEXT_ANY_FORM);
 }
 
 /* xmlNewProp stores value as raw text: escaping happens when serialising. */

@@ -39,4 +39,25 @@ int idt_text_blank(const char *s);
  * jansson makes no JSON string of it. */
 int idt_text_is_utf8(const char *text);
 
+/* What idt_text_check allows beyond printable text. */
+#define IDT_TEXT_LINES 0x1 /* tab, line feed and carriage return (multi-line values, PEM) */
+#define IDT_TEXT_ANY_FORM 0x2 /* any normalization form: the caller normalizes (idt_text_nfc) */
+
+/* The one judgement of decoded text that reaches a comparison, a key or a column, whichever
+ * API and format it came in: NULL when text[0..len) is well-formed UTF-8 (as
+ * idt_text_is_utf8), holds no NUL, no control character (C0, DEL and C1; with
+ * IDT_TEXT_LINES, tab, LF and CR are allowed), no Unicode non-character (U+FDD0..U+FDEF
+ * and U+xFFFE, U+xFFFF of every plane: XML 1.0 cannot carry U+FFFE and U+FFFF, so a name
+ * holding one would make every XML answer naming it malformed), and (unless
+ * IDT_TEXT_ANY_FORM) is in Unicode normalization form C (so "K" and the Kelvin sign, or a precomposed and a decomposed "e
+ * acute", cannot name two different objects that look the same). Else IDT_E_BAD_REQUEST
+ * naming what (e.g. "query parameter actor") and the first offending character by code
+ * point; the message never quotes the text. */
+idt_error *idt_text_check(apr_pool_t *p, const char *what, const char *text, apr_size_t len,
+                          int flags);
+
+/* text[0..len) (valid UTF-8) in Unicode normalization form C, allocated from p; NULL
+ * when it is not valid UTF-8. Returns text itself when it is already NFC. */
+const char *idt_text_nfc(apr_pool_t *p, const char *text, apr_size_t len);
+
 #endif

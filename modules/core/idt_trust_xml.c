@@ -6,6 +6,8 @@
 #include <libxml/xmlwriter.h>
 
 #include "idt_json.h"
+#include "idt_strs.h"
+#include "idt_text.h"
 
 /* ---- reading ---------------------------------------------------------------------- */
 
@@ -91,6 +93,11 @@ static idt_error *attributes(reader *rd, xmlNodePtr n, const char *const *names,
         v = xmlNodeGetContent((xmlNodePtr)a);
         values[k] = apr_pstrdup(rd->p, v ? (const char *)v : "");
         xmlFree(v);
+        {
+            idt_error *e = idt_text_check(rd->p, apr_pstrcat(rd->p, "attribute ", names[k], NULL),
+                                          values[k], strlen(values[k]), 0);
+            if (e) return bad(rd, n, "%s: %s", shown(rd, n), e->msg);
+        }
     }
     return NULL;
 }
@@ -114,15 +121,18 @@ static idt_error *no_attributes(reader *rd, xmlNodePtr n)
  * dropped); an element child is an error. */
 static idt_error *leaf_text(reader *rd, xmlNodePtr n, const char **out)
 {
+    apr_array_header_t *parts = idt_strs_make(rd->p);
     xmlNodePtr c;
-    const char *s = "";
+    const char *s;
     apr_size_t len;
+    /* text and CDATA may alternate many times in one element: joined once */
     for (c = n->children; c; c = c->next) {
         if (c->type == XML_ELEMENT_NODE)
             return bad(rd, c, "%s must hold text only, not %s", shown(rd, n), shown(rd, c));
-        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
-            s = apr_pstrcat(rd->p, s, (const char *)c->content, NULL);
+        if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
+            idt_strs_add(parts, (const char *)c->content, NULL);
     }
+    s = idt_strs_join(rd->p, parts, NULL);
     while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
         s++;
     len = strlen(s);
@@ -130,6 +140,10 @@ static idt_error *leaf_text(reader *rd, xmlNodePtr n, const char **out)
                    s[len - 1] == '\r'))
         len--;
     *out = apr_pstrndup(rd->p, s, len);
+    {
+        idt_error *e = idt_text_check(rd->p, "the text", *out, len, IDT_TEXT_LINES);
+        if (e) return bad(rd, n, "%s: %s", shown(rd, n), e->msg);
+    }
     return NULL;
 }
 
@@ -370,13 +384,7 @@ idt_error *idt_trust_xml_parse(apr_pool_t *p, const char *xml, apr_size_t len,
  * LF and CR. */
 static idt_error *writable(apr_pool_t *p, const char *v)
 {
-    const unsigned char *c;
-    if (!xmlCheckUTF8((const xmlChar *)v))
-        return idt_err(p, IDT_E_BAD_REQUEST, "a stored value is not valid UTF-8");
-    for (c = (const unsigned char *)v; *c; c++)
-        if (*c < 0x20 && *c != '\t' && *c != '\n' && *c != '\r')
-            return idt_err(p, IDT_E_BAD_REQUEST, "a stored value holds a control character");
-    return NULL;
+    return idt_text_check(p, "a stored value", v, strlen(v), IDT_TEXT_LINES | IDT_TEXT_ANY_FORM);
 }
 
 typedef struct {

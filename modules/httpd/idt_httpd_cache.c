@@ -11,6 +11,13 @@
  * cached reads of a few thousand others alone. */
 #define IDT_CACHE_SLOTS 4096
 
+/* Bytes one process keeps for one API, and the largest answer it keeps: the entries are
+ * legitimate answers of a reader's choosing, so a bound in entries alone would let a few
+ * thousand keys of multi-megabyte answers fill a child's memory. A larger answer is
+ * served from the repository each time (its cost is linear in its size). */
+#define IDT_CACHE_MAX_BYTES (16 * 1024 * 1024)
+#define IDT_CACHE_MAX_ENTRY (1024 * 1024)
+
 typedef struct shared {
     apr_uint32_t global;
     apr_uint32_t slots[IDT_CACHE_SLOTS];
@@ -22,7 +29,8 @@ struct idt_cache {
     apr_pool_t *pool; /* the entries; cleared when full */
     apr_hash_t *entries;
     apr_thread_mutex_t *lock;
-    int stored; /* entries made since the pool was cleared */
+    int stored;         /* entries made since the pool was cleared */
+    apr_size_t bytes;   /* what they took of the pool (replaced ones included) */
     volatile apr_uint32_t usable;
 };
 
@@ -107,18 +115,20 @@ const char *idt_cache_get(idt_cache *c, const char *key, apr_pool_t *p)
 
 void idt_cache_put(idt_cache *c, const char *key, idt_cache_stamp stamp, const char *body)
 {
-    apr_size_t len = strlen(body);
+    apr_size_t len = strlen(body), size = sizeof(entry) + len + strlen(key) + 1;
     entry *e;
 
-    if (!usable(c) || !current(c, stamp)) return;
+    if (!usable(c) || !current(c, stamp) || len > IDT_CACHE_MAX_ENTRY) return;
     apr_thread_mutex_lock(c->lock);
-    if (++c->stored > c->max_entries) {
-        /* bounded memory (replaced entries stay in the pool until it is cleared):
-         * start over rather than track ages */
+    if (++c->stored > c->max_entries || c->bytes + size > IDT_CACHE_MAX_BYTES) {
+        /* bounded memory, in entries and in bytes (replaced entries stay in the pool
+         * until it is cleared): start over rather than track ages */
         apr_pool_clear(c->pool);
         c->entries = apr_hash_make(c->pool);
         c->stored = 1;
+        c->bytes = 0;
     }
+    c->bytes += size;
     e = apr_palloc(c->pool, sizeof(*e) + len);
     e->stamp = stamp;
     e->len = len;

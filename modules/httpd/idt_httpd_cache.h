@@ -38,7 +38,9 @@ idt_cache_stamp idt_cache_stamp_of(idt_cache *c, const char *scope);
 /* The body cached under key, copied into p, while its stamp is current; or NULL. */
 const char *idt_cache_get(idt_cache *c, const char *key, apr_pool_t *p);
 
-/* Remembers body under key, as read with stamp. */
+/* Remembers body under key, as read with stamp. Each process keeps at most max_entries
+ * entries and 16 MiB per API, and no answer over 1 MiB (served from the repository each
+ * time); past either bound the process's entries start over. */
 void idt_cache_put(idt_cache *c, const char *key, idt_cache_stamp stamp, const char *body);
 
 /* Entries of scope and the unscoped lists become stale in every process; scope NULL:

@@ -5,6 +5,7 @@
 #include <httpd.h>
 
 #include "idt_httpd_body.h"
+#include "idt_text.h"
 
 /* Values longer than this are refused: no query parameter of ours needs more. */
 #define IDT_QUERY_MAX_VALUE 1024
@@ -31,6 +32,7 @@ idt_error *idt_params_parse(apr_pool_t *p, const char *text, const idt_params_sp
     for (pair = apr_strtok(args, "&", &last); pair; pair = apr_strtok(NULL, "&", &last)) {
         char *eq = strchr(pair, '='), *name = pair, *value = eq ? eq + 1 : "";
         const char *known;
+        idt_error *e;
         if (eq) *eq = '\0';
         if (strstr(name, "%00") || strstr(value, "%00"))
             return idt_err(p, IDT_E_BAD_REQUEST, "the %s holds an encoded NUL",
@@ -48,6 +50,10 @@ idt_error *idt_params_parse(apr_pool_t *p, const char *text, const idt_params_sp
         if (strlen(value) > spec->max_value)
             return idt_err(p, IDT_E_BAD_REQUEST, "%s parameter %s is longer than %" APR_SIZE_T_FMT
                            " bytes", what, known, spec->max_value);
+        if ((e = idt_text_check(p, apr_pstrcat(p, what, " parameter ", known, NULL), value,
+                                strlen(value),
+                                (spec->flags & IDT_PARAMS_LINES) ? IDT_TEXT_LINES : 0)))
+            return e;
         if (*value || (spec->flags & IDT_PARAMS_KEEP_EMPTY)) apr_table_addn(t, known, value);
     }
     return NULL;
@@ -82,7 +88,11 @@ idt_error *idt_form_read(request_rec *r, const idt_params_spec *spec, apr_table_
                        "parameters, as curl -d sends them)");
     if (memchr(buf, '\0', len))
         return idt_err(r->pool, IDT_E_BAD_REQUEST, "the %s holds a NUL byte", spec->what);
-    return idt_params_parse(r->pool, buf, spec, out);
+    {
+        idt_params_spec lines = *spec;
+        lines.flags |= IDT_PARAMS_LINES;
+        return idt_params_parse(r->pool, buf, &lines, out);
+    }
 }
 
 idt_error *idt_query_int(apr_pool_t *p, apr_table_t *q, const char *name, long min, long max,

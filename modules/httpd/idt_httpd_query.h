@@ -35,6 +35,8 @@ typedef struct idt_params_spec {
 /* A name not in the allowed list is skipped, not refused (RFC 6749 section 3.1: the
  * authorization server ignores request parameters it does not know). */
 #define IDT_PARAMS_IGNORE_UNKNOWN 0x8
+/* values may hold tab, LF and CR (form bodies: multi-line values); never in a query */
+#define IDT_PARAMS_LINES 0x10
 
 /* Parses text (NULL or "" for none; not modified) into *out under spec: IDT_E_BAD_REQUEST
  * for a malformed escape, an encoded NUL, a name not allowed, a value too long, or (without

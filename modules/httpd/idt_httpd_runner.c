@@ -13,6 +13,7 @@
 #include "idt_httpd_error.h"
 #include "idt_httpd_listen.h"
 #include "idt_json.h"
+#include "idt_text.h"
 #include "mod_idtrust.h"
 
 #define JSON_TYPE "application/json;charset=UTF-8"
@@ -179,6 +180,18 @@ static idt_error *run(idt_req *q, const idt_route *rt)
     return e;
 }
 
+/* The path's decoded segments name objects: they pass the core's text checks here, once
+ * for every API (httpd itself refuses %00 and, by default, %2F). */
+static idt_error *path_check(idt_req *q)
+{
+    int i;
+    idt_error *e;
+
+    for (i = 0; i < IDT_ROUTE_MAX_ARGS && q->args[i]; i++)
+        if ((e = idt_text_check(q->p, "the path", q->args[i], strlen(q->args[i]), 0))) return e;
+    return NULL;
+}
+
 static int send_result(idt_req *q)
 {
     if (q->status == HTTP_NO_CONTENT || !q->body) {
@@ -216,6 +229,7 @@ int idt_api_handle(const idt_api *api, request_rec *r, const char *handler,
     q->status = HTTP_OK;
 
     e = idt_route_match(r, api->routes, r->uri, &rt, q->args);
+    if (!e) e = path_check(q);
     if (!e) e = run(q, rt);
     if (e) return idt_api_error(api, r, e);
     return send_result(q);

@@ -5,6 +5,7 @@
 
 #include "idt_audit.h"
 #include "idt_httpd_query.h"
+#include "idt_strs.h"
 #include "idt_text.h"
 #include "td_envelope.h"
 #include "td_issuers.h"
@@ -128,9 +129,11 @@ idt_error *td_document_get(idt_req *q)
                         "ORDER BY name",
                         0, NULL);
         if (e) return e;
+        apr_array_header_t *lines = idt_strs_make(q->p);
+        idt_strs_add(lines, text, NULL);
         for (i = 0; i < PQntuples(r); i++)
-            text = apr_pstrcat(q->p, text, "\n", summary(q->p, r, i), NULL);
-        td_succeeded(q, text);
+            idt_strs_add(lines, summary(q->p, r, i), NULL);
+        td_succeeded(q, idt_strs_join(q->p, lines, "\n"));
         return NULL;
     }
     if ((e = td_document_name_check(q->p, name))) return e;

@@ -7,6 +7,7 @@
 #include "idt_httpd_body.h"
 #include "idt_httpd_query.h"
 #include "idt_json.h"
+#include "idt_strs.h"
 #include "td_documents.h"
 #include "td_envelope.h"
 #include "td_routes.h"
@@ -241,23 +242,24 @@ idt_error *td_issuers_get(idt_req *q)
 
 idt_error *td_issuers_text(idt_req *q, const char *document, const char **text)
 {
-    const char *out = "";
+    apr_array_header_t *out = idt_strs_make(q->p);
     json_t *all, *issuer, *dn;
     size_t i, j;
     idt_error *e;
 
     if ((e = td_issuers_list(q, document, &all))) return e;
+    /* pieces joined once at the end: the answer costs its own length, not its square */
     json_array_foreach(all, i, issuer)
     {
-        out = apr_pstrcat(q->p, out, "\n\tIssuer       : ",
-                          json_string_value(json_object_get(issuer, "-name")), "\tToken Type   : ",
-                          json_string_value(json_object_get(issuer, "tokentype")), NULL);
+        idt_strs_add(out, "\n\tIssuer       : ", json_string_value(json_object_get(issuer, "-name")),
+                    "\tToken Type   : ", json_string_value(json_object_get(issuer, "tokentype")),
+                    NULL);
         json_array_foreach(json_object_get(issuer, "dn"), j, dn)
         {
-            out = apr_pstrcat(q->p, out, "\n\t\tTrusted DN : ", json_string_value(dn), NULL);
+            idt_strs_add(out, "\n\t\tTrusted DN : ", json_string_value(dn), NULL);
         }
     }
-    *text = *out ? out : "\tNone";
+    *text = out->nelts ? idt_strs_join(q->p, out, NULL) : "\tNone";
     return NULL;
 }
 

@@ -7,6 +7,7 @@
 #include "idt_dn.h"
 #include "idt_httpd_body.h"
 #include "idt_json.h"
+#include "idt_strs.h"
 #include "td_documents.h"
 #include "td_envelope.h"
 #include "td_routes.h"
@@ -344,15 +345,15 @@ idt_error *td_tokens_get(idt_req *q)
 
 idt_error *td_tokens_text(idt_req *q, const char *document, const char **text)
 {
-    const char *out = "";
+    apr_array_header_t *out = idt_strs_make(q->p);
     PGresult *r;
     idt_error *e;
     int i;
 
     if ((e = rule_rows(q, document, &r))) return e;
     for (i = 0; i < PQntuples(r); i++)
-        out = apr_pstrcat(q->p, out, "\n\tRule DN      : ", PQgetvalue(r, i, 1),
-                          "\tSide         : ", PQgetvalue(r, i, 0), NULL);
-    *text = *out ? out : "\tNone";
+        idt_strs_add(out, "\n\tRule DN      : ", PQgetvalue(r, i, 1), "\tSide         : ",
+                    PQgetvalue(r, i, 0), NULL);
+    *text = out->nelts ? idt_strs_join(q->p, out, NULL) : "\tNone";
     return NULL;
 }

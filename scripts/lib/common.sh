@@ -5,7 +5,7 @@
 IDT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 IDT_USER=${IDT_USER:-idtrust}
 IDT_PACKAGES="apache2 apache2-dev libaprutil1-dbd-pgsql libpq-dev postgresql postgresql-contrib
- libjansson-dev libxml2-dev libssl-dev libcurl4-openssl-dev libcjose-dev libapache2-mod-perl2
+ libjansson-dev libxml2-dev libicu-dev libssl-dev libcurl4-openssl-dev libcjose-dev libapache2-mod-perl2
  libwww-perl libjson-perl autoconf automake libtool pkg-config make gcc openssl curl
  libxml2-utils opensaml-schemas xmltooling-schemas"
 

@@ -52,6 +52,36 @@ int main(void)
     k = key(p, "C N=x");
     ok(strstr(k, "not a name or an OID") != NULL, "a type with a space is refused (%s)", k);
 
+    /* an escaped NUL must not cut a value short: "CN=Victim Person\00evil" would compare
+     * equal to "CN=Victim Person" */
+    k = key(p, "CN=Victim Person\\00evil,O=Example");
+    ok(strstr(k, "ERROR") == k && strstr(k, "NUL") != NULL, "an escaped NUL is refused (%s)", k);
+    k = key(p, "CN=trusted\\00");
+    ok(strstr(k, "ERROR") == k, "an escaped NUL at the end is refused (%s)", k);
+    k = key(p, "CN=a\\01b");
+    ok(strstr(k, "ERROR") == k, "an escaped control character is refused (%s)", k);
+    k = key(p, "CN=a\\7Fb");
+    ok(strstr(k, "ERROR") == k, "an escaped DEL is refused (%s)", k);
+    k = key(p, "CN=a\\C2\\80b");
+    ok(strstr(k, "ERROR") == k, "an escaped C1 control character is refused (%s)", k);
+    k = key(p, "CN=a\\FFb");
+    ok(strstr(k, "ERROR") == k, "an escape that makes text that is not UTF-8 is refused (%s)", k);
+    k = key(p, "CN=a\\EF\\BF\\BEb");
+    ok(strstr(k, "ERROR") == k, "an escaped U+FFFE is refused (%s)", k);
+    k = key(p, "CN=caf\\C3\\A9");
+    is_str(k, "CN=caf\xc3\xa9", "an escaped UTF-8 letter is decoded");
+    k = key(p, "CN=a\\09b");
+    is_str(k, "CN=a b", "an escaped tab is white space, folded");
+    k = key(p, "CN=\xff");
+    ok(strstr(k, "ERROR") == k && strstr(k, "UTF-8") != NULL, "raw bytes that are not UTF-8 (%s)", k);
+    k = key(p, "CN=a\xef\xbf\xbf");
+    ok(strstr(k, "ERROR") == k, "a raw U+FFFF is refused (%s)", k);
+
+    /* NFC: look-alikes that Unicode makes one name the same subject */
+    is_str(key(p, "CN=cafe\xcc\x81"), key(p, "CN=caf\xc3\xa9"), "decomposed e acute is the composed one");
+    is_str(key(p, "CN=\xe2\x84\xaa" "elvin"), "CN=kelvin", "the Kelvin sign is K");
+    is_str(key(p, "cafe\xcc\x81"), "caf\xc3\xa9", "a bare name is NFC too");
+
     apr_pool_destroy(p);
     apr_terminate();
     return done_testing();
