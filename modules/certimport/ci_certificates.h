@@ -7,6 +7,11 @@
 /* The inventory source of imported certificates (idtrust.certificate.source). */
 #define CI_SOURCE "certimport.import"
 
+/* The longest DN and name of a person (idtrust.ci_person's CHECK constraints), in
+ * characters. */
+#define CI_PERSON_DN_MAX 4096
+#define CI_PERSON_NAME_MAX 1024
+
 idt_error *ci_certificate_import(idt_req *q);
 idt_error *ci_certificate_get(idt_req *q);
 idt_error *ci_certificate_list(idt_req *q);
