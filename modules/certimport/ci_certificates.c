@@ -76,16 +76,19 @@ static apr_size_t utf8_chars(const char *s)
 
 /* What the repository's constraints would refuse, checked before it is asked, so that a
  * client learns which field is at fault (and PostgreSQL logs no failed row): the
- * inventory's text columns take UTF-8 only, and a person made by createUser has a DN of
- * at most CI_PERSON_DN_MAX characters and a name of at most CI_PERSON_NAME_MAX. */
-static idt_error *import_check(apr_pool_t *p, const idt_cert *c, const char *name, int person)
+ * inventory's text columns take UTF-8 only, and a person made by createUser (key: the
+ * subject's dn_key, NULL when no person is made) has a DN of at most CI_PERSON_DN_MAX
+ * characters, a name of at most CI_PERSON_NAME_MAX and a key of at most
+ * CI_PERSON_KEY_MAX bytes. */
+static idt_error *import_check(apr_pool_t *p, const idt_cert *c, const char *name,
+                               const char *key)
 {
     apr_size_t n;
 
     if (!idt_text_is_utf8(c->subject) || !idt_text_is_utf8(c->issuer) || !idt_text_is_utf8(name))
         return idt_err(p, IDT_E_BAD_REQUEST,
                        "x509: the certificate's subject or issuer is not valid UTF-8 text");
-    if (!person) return NULL;
+    if (!key) return NULL;
     if ((n = utf8_chars(c->subject)) > CI_PERSON_DN_MAX)
         return idt_err(p, IDT_E_BAD_REQUEST,
                        "x509: the subject DN is %" APR_SIZE_T_FMT " characters long; a person "
@@ -96,6 +99,13 @@ static idt_error *import_check(apr_pool_t *p, const idt_cert *c, const char *nam
                        "x509: the subject's CN (else the whole DN), the name of the person "
                        "createUser makes, is %" APR_SIZE_T_FMT " characters long; at most %d",
                        n, CI_PERSON_NAME_MAX);
+    /* the person's DN is found by its comparison form through a unique btree index,
+       whose entries PostgreSQL caps at 2704 bytes (less when it cannot compress them) */
+    if ((n = strlen(key)) > CI_PERSON_KEY_MAX)
+        return idt_err(p, IDT_E_BAD_REQUEST,
+                       "x509: the subject DN is too long to make a person of: its comparison "
+                       "form is %" APR_SIZE_T_FMT " bytes, at most %d",
+                       n, CI_PERSON_KEY_MAX);
     return NULL;
 }
 
@@ -172,7 +182,7 @@ idt_error *ci_certificate_import(idt_req *q)
     own[1] = *c->subject && !idt_dn_key(q->p, c->subject, &key) ? key : NULL;
     own[2] = person_name(q->p, c);
     own[3] = json_is_true(create) ? "true" : "false";
-    if ((e = import_check(q->p, c, own[2], json_is_true(create) && own[1]))) return e;
+    if ((e = import_check(q->p, c, own[2], json_is_true(create) ? own[1] : NULL))) return e;
     own[4] = q->who.user;
     own[5] = q->who.request_id;
     own[6] = q->who.client_ip;
