@@ -73,8 +73,9 @@ idt_error *ci_notification_list(idt_req *q)
                             "WHERE ($1::text IS NULL OR o.state = $1) "
                             "AND ($2::uuid IS NULL OR o.system_id = $2::uuid) "
                             "AND ($3::uuid IS NULL OR o.certificate_id = $3::uuid) "
-                            "AND ($4::bigint IS NULL OR (o.created_at, o.id) > ('epoch'::timestamptz "
-                            "+ $4::bigint * interval '1 microsecond', $5::uuid)) "
+                            "AND ($4::bigint IS NULL OR (o.created_at, o.id) > "
+                            "('epoch'::timestamptz + $4::bigint * interval '1 microsecond', "
+                            "$5::uuid)) "
                             "ORDER BY o.created_at, o.id LIMIT $6::int",
                             6, params, &r)))
         return e;
