@@ -24,7 +24,7 @@ my $sys = ci_system();
 api(PUT => "/idtrust/v1/certificate-policies/$policy->{id}", body => { externalSystems => [ $sys->{name} ] })->code == 200
     or die 'policy update failed';
 for my $i (1 .. 2) {
-    my $res = ci_import(openssl_cert(cn => "markers $uniq $i"), $policy->{objectId});
+    my $res = ci_import(scalar(openssl_cert(cn => "markers $uniq $i")), $policy->{objectId});
     die 'import failed: ' . $res->as_string unless $res->code == 201;
 }
 
