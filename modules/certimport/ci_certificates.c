@@ -15,6 +15,7 @@
 #include "idt_inventory.h"
 #include "idt_json.h"
 #include "idt_pkcs7.h"
+#include "idt_text.h"
 
 int ci_is_uuid(const char *s)
 {
@@ -61,6 +62,51 @@ static const char *person_name(apr_pool_t *p, const idt_cert *c)
     }
     ERR_clear_error();
     return *out ? out : "(no subject)";
+}
+
+/* Characters (code points) of UTF-8 text: what PostgreSQL's length() counts in a UTF8
+ * database, which the person's CHECK constraints measure. */
+static apr_size_t utf8_chars(const char *s)
+{
+    apr_size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* What the repository's constraints would refuse, checked before it is asked, so that a
+ * client learns which field is at fault (and PostgreSQL logs no failed row): the
+ * inventory's text columns take UTF-8 only, and a person made by createUser (key: the
+ * subject's dn_key, NULL when no person is made) has a DN of at most CI_PERSON_DN_MAX
+ * characters, a name of at most CI_PERSON_NAME_MAX and a key of at most
+ * CI_PERSON_KEY_MAX bytes. */
+static idt_error *import_check(apr_pool_t *p, const idt_cert *c, const char *name,
+                               const char *key)
+{
+    apr_size_t n;
+
+    if (!idt_text_is_utf8(c->subject) || !idt_text_is_utf8(c->issuer) || !idt_text_is_utf8(name))
+        return idt_err(p, IDT_E_BAD_REQUEST,
+                       "x509: the certificate's subject or issuer is not valid UTF-8 text");
+    if (!key) return NULL;
+    if ((n = utf8_chars(c->subject)) > CI_PERSON_DN_MAX)
+        return idt_err(p, IDT_E_BAD_REQUEST,
+                       "x509: the subject DN is %" APR_SIZE_T_FMT " characters long; a person "
+                       "made by createUser has a DN of at most %d",
+                       n, CI_PERSON_DN_MAX);
+    if ((n = utf8_chars(name)) > CI_PERSON_NAME_MAX)
+        return idt_err(p, IDT_E_BAD_REQUEST,
+                       "x509: the subject's CN (else the whole DN), the name of the person "
+                       "createUser makes, is %" APR_SIZE_T_FMT " characters long; at most %d",
+                       n, CI_PERSON_NAME_MAX);
+    /* the person's DN is found by its comparison form through a unique btree index,
+       whose entries PostgreSQL caps at 2704 bytes (less when it cannot compress them) */
+    if ((n = strlen(key)) > CI_PERSON_KEY_MAX)
+        return idt_err(p, IDT_E_BAD_REQUEST,
+                       "x509: the subject DN is too long to make a person of: its comparison "
+                       "form is %" APR_SIZE_T_FMT " bytes, at most %d",
+                       n, CI_PERSON_KEY_MAX);
+    return NULL;
 }
 
 /* An import is two statements sent together (idt_db_exec_batch), so one round trip
@@ -136,6 +182,7 @@ idt_error *ci_certificate_import(idt_req *q)
     own[1] = *c->subject && !idt_dn_key(q->p, c->subject, &key) ? key : NULL;
     own[2] = person_name(q->p, c);
     own[3] = json_is_true(create) ? "true" : "false";
+    if ((e = import_check(q->p, c, own[2], json_is_true(create) ? own[1] : NULL))) return e;
     own[4] = q->who.user;
     own[5] = q->who.request_id;
     own[6] = q->who.client_ip;
@@ -174,23 +221,26 @@ idt_error *ci_certificate_get(idt_req *q)
     return NULL;
 }
 
-/* serial: the certSerialNo (hex, colons allowed) as the inventory's decimal. */
+/* serial: the certSerialNo (hex, colons allowed) as the inventory's decimal. A negative
+ * serial (RFC 5280 forbids them, some CAs made them) is shown with a leading '-', as
+ * openssl x509 -serial prints it ("-05"), and found by what is shown. */
 static idt_error *serial_param(apr_pool_t *p, const char *hex, const char **dec)
 {
     char *clean = apr_palloc(p, strlen(hex) + 1), *w = clean, *d;
     BIGNUM *bn = NULL;
-    const char *s;
+    const char *s = hex;
 
     *dec = NULL;
     if (!hex) return NULL;
-    for (s = hex; *s; s++) {
+    if (*s == '-') *w++ = *s++;
+    for (; *s; s++) {
         if (*s == ':') continue;
         if (!apr_isxdigit(*s) || w - clean >= 128)
             return idt_err(p, IDT_E_BAD_REQUEST, "serial must be the certSerialNo, in hex");
         *w++ = *s;
     }
     *w = '\0';
-    if (!*clean || !BN_hex2bn(&bn, clean))
+    if (!*clean || !strcmp(clean, "-") || !BN_hex2bn(&bn, clean))
         return idt_err(p, IDT_E_BAD_REQUEST, "serial must be the certSerialNo, in hex");
     d = BN_bn2dec(bn);
     BN_free(bn);
@@ -243,7 +293,8 @@ idt_error *ci_certificate_list(idt_req *q)
     }
     params[4] = page.marker;
     params[5] = idt_page_fetch(q->p, &page);
-    e = idt_db_exec(q->db, &r,
+    e = idt_page_query(q, &page, "SELECT FROM idtrust.ci_certificate WHERE number = $1::bigint",
+                       1, params + 4,
                     VIEW_SELECT
                     " WHERE m.certificate_id IS NOT NULL AND ($1::text IS NULL OR c.serial = $1) "
                     "AND ($2::text IS NULL OR c.issuer = $2) "
@@ -251,7 +302,7 @@ idt_error *ci_certificate_list(idt_req *q)
                     "AND ($4::timestamptz IS NULL OR c.not_after < $4::timestamptz) "
                     "AND ($5::bigint IS NULL OR m.number > $5::bigint) "
                     "ORDER BY m.number LIMIT $6::int",
-                    6, params);
+                    6, params, &r);
     if (e) {
         if (exp && e->kind == IDT_E_INTERNAL)
             return idt_err(q->p, IDT_E_BAD_REQUEST,

@@ -65,15 +65,19 @@ idt_error *ci_notification_list(idt_req *q)
     params[1] = sys;
     params[2] = cert;
     params[5] = idt_page_fetch(q->p, &page);
-    if ((e = idt_db_exec(q->db, &r,
-                         "SELECT " NOTE_COLUMNS NOTE_FROM
-                         "WHERE ($1::text IS NULL OR o.state = $1) "
-                         "AND ($2::uuid IS NULL OR o.system_id = $2::uuid) "
-                         "AND ($3::uuid IS NULL OR o.certificate_id = $3::uuid) "
-                         "AND ($4::bigint IS NULL OR (o.created_at, o.id) > ('epoch'::timestamptz "
-                         "+ $4::bigint * interval '1 microsecond', $5::uuid)) "
-                         "ORDER BY o.created_at, o.id LIMIT $6::int",
-                         6, params)))
+    if ((e = idt_page_query(q, &page,
+                            "SELECT FROM idtrust.ci_outbox WHERE id = $2::uuid AND "
+                            "(extract(epoch FROM created_at) * 1000000)::bigint = $1::bigint",
+                            2, params + 3,
+                            "SELECT " NOTE_COLUMNS NOTE_FROM
+                            "WHERE ($1::text IS NULL OR o.state = $1) "
+                            "AND ($2::uuid IS NULL OR o.system_id = $2::uuid) "
+                            "AND ($3::uuid IS NULL OR o.certificate_id = $3::uuid) "
+                            "AND ($4::bigint IS NULL OR (o.created_at, o.id) > "
+                            "('epoch'::timestamptz + $4::bigint * interval '1 microsecond', "
+                            "$5::uuid)) "
+                            "ORDER BY o.created_at, o.id LIMIT $6::int",
+                            6, params, &r)))
         return e;
     list = idt_page_reply(q, "notifications", r, &page, 0, 13, &n);
     for (i = 0; i < n; i++)

@@ -80,10 +80,12 @@ static idt_error *read_in(idt_req *q, int create, policy_in *in)
                            "starting with a letter or digit");
     if ((v = json_object_get(j, "externalNotificationData"))) {
         in->end_given = 1;
-        if (!json_is_null(v) && (!json_is_string(v) || strlen(json_string_value(v)) > 1024))
+        if (!json_is_null(v) &&
+            (!json_is_string(v) || json_string_length(v) > 1024 ||
+             strlen(json_string_value(v)) != json_string_length(v)))
             return idt_err(q->p, IDT_E_BAD_REQUEST,
-                           "externalNotificationData must be a string of at most 1024 bytes or "
-                           "null");
+                           "externalNotificationData must be a string of at most 1024 bytes "
+                           "(without NUL) or null");
         in->end = json_is_string(v) ? json_string_value(v) : NULL;
     }
     if ((v = json_object_get(j, "externalSystems"))) {
@@ -174,6 +176,7 @@ idt_error *ci_policy_create(idt_req *q)
 idt_error *ci_policy_list(idt_req *q)
 {
     return idt_page_list(q, "certificate_policies",
+                         "SELECT FROM idtrust.ci_policy WHERE name = $1",
                          "SELECT " POLICY_COLUMNS " FROM idtrust.ci_policy p "
                          "WHERE ($1::text IS NULL OR p.name > $1) ORDER BY p.name LIMIT $2::int",
                          1, policy_json);

@@ -2,6 +2,7 @@
 
 #include <apr_lib.h>
 #include <apr_strings.h>
+#include <apr_uri.h>
 
 #include "ci_certificates.h"
 #include "ci_mappings.h"
@@ -53,18 +54,52 @@ static idt_error *fetch(idt_req *q, const char *id, int lock, PGresult **r)
     return NULL;
 }
 
+/* An outbound URL as the repository takes it (api_location and oauth_token_endpoint:
+ * ^https?://[^[:space:]]+$, at most 2048 characters), and more: parsed by APR, an
+ * http or https URL with a host and no user information. Credentials in a URL would be
+ * shown to every reader of the external system and of its audit rows; the client secret
+ * is the place for them. Only printable ASCII: an IRI is sent percent-encoded, and
+ * PostgreSQL's [:space:] counts Unicode spaces too. */
 static idt_error *url_check(apr_pool_t *p, const char *name, const char *v, int empty_ok)
 {
+    apr_uri_t u;
     const char *c;
+
     if (!v || (empty_ok && !*v)) return NULL;
-    if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
-        return idt_err(p, IDT_E_BAD_REQUEST, "%s must be an http:// or https:// URL", name);
     if (strlen(v) > 2048) return idt_err(p, IDT_E_BAD_REQUEST, "%s is longer than 2048 bytes", name);
     for (c = v; *c; c++)
-        if ((unsigned char)*c <= ' ' || *c == 0x7f)
-            return idt_err(p, IDT_E_BAD_REQUEST, "%s must not hold white space or control "
-                           "characters", name);
+        if ((unsigned char)*c <= ' ' || (unsigned char)*c >= 0x7f)
+            return idt_err(p, IDT_E_BAD_REQUEST,
+                           "%s must be printable ASCII, without white space (percent-encode "
+                           "other characters)",
+                           name);
+    if (apr_uri_parse(p, v, &u) != APR_SUCCESS || !u.scheme ||
+        (strcmp(u.scheme, "http") && strcmp(u.scheme, "https")) ||
+        strncmp(v + strlen(u.scheme), "://", 3))
+        return idt_err(p, IDT_E_BAD_REQUEST, "%s must be an http:// or https:// URL", name);
+    if (u.user || u.password)
+        return idt_err(p, IDT_E_BAD_REQUEST,
+                       "%s must not hold credentials (user:password@): put the secret in "
+                       "clientSecret",
+                       name);
+    if (!u.hostname || !*u.hostname)
+        return idt_err(p, IDT_E_BAD_REQUEST, "%s must name a host (http://host/...)", name);
+    if (u.port_str && *u.port_str &&
+        (!u.port || strspn(u.port_str, "0123456789") != strlen(u.port_str) ||
+         apr_atoi64(u.port_str) > 65535))
+        return idt_err(p, IDT_E_BAD_REQUEST, "%s has a port that is not 1 to 65535", name);
     return NULL;
+}
+
+/* The repository's form of a mapping file name (^[A-Za-z0-9][A-Za-z0-9._-]{0,127}\.xml$):
+ * a file of CertimportMappingDir may be named otherwise, and cannot be chosen then. */
+static int mapping_name_ok(const char *s)
+{
+    apr_size_t n = strlen(s), i;
+    if (n < 5 || n > 132 || strcmp(s + n - 4, ".xml") || !apr_isalnum(s[0])) return 0;
+    for (i = 1; i < n - 4; i++)
+        if (!apr_isalnum(s[i]) && !strchr("._-", s[i])) return 0;
+    return 1;
 }
 
 /* The members of a POST (all, required ones checked) or a PUT (only those given). */
@@ -99,8 +134,10 @@ static idt_error *read_in(idt_req *q, int create, system_in *in)
     /* members that may be empty strings */
 #define OPT_STR(member, field, max)                                                                \
     if ((v = json_object_get(j, member))) {                                                        \
-        if (!json_is_string(v) || strlen(json_string_value(v)) > (max))                            \
-            return idt_err(q->p, IDT_E_BAD_REQUEST, member " must be a string of at most %d bytes",\
+        if (!json_is_string(v) || json_string_length(v) > (max) ||                                \
+            strlen(json_string_value(v)) != json_string_length(v))                                 \
+            return idt_err(q->p, IDT_E_BAD_REQUEST,                                                \
+                           member " must be a string of at most %d bytes, without NUL",            \
                            (int)(max));                                                            \
         in->field = json_string_value(v);                                                          \
     }
@@ -132,6 +169,10 @@ static idt_error *read_in(idt_req *q, int create, system_in *in)
         return idt_err(q->p, IDT_E_BAD_REQUEST, "listenerType must be RESTService");
     if (nt && strcmp(nt, "REST Certificate Added"))
         return idt_err(q->p, IDT_E_BAD_REQUEST, "notification must be REST Certificate Added");
+    if (in->mapping && !mapping_name_ok(in->mapping))
+        return idt_err(q->p, IDT_E_BAD_REQUEST,
+                       "mappingFile must be a file name of A-Z a-z 0-9 . _ -, starting with a "
+                       "letter or digit and ending in .xml");
     if (in->mapping && !ci_mapping_get(in->mapping))
         return idt_err(q->p, IDT_E_BAD_REQUEST,
                        "mappingFile names no mapping file of CertimportMappingDir (loaded: %s)",
@@ -243,6 +284,7 @@ idt_error *ci_system_create(idt_req *q)
 idt_error *ci_system_list(idt_req *q)
 {
     return idt_page_list(q, "external_systems",
+                         "SELECT FROM idtrust.ci_external_system WHERE name = $1",
                          "SELECT " SYSTEM_COLUMNS " FROM idtrust.ci_external_system s "
                          "WHERE ($1::text IS NULL OR s.name > $1) ORDER BY s.name LIMIT $2::int",
                          1, system_json);

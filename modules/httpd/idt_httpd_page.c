@@ -39,6 +39,23 @@ idt_error *idt_page_time_marker(apr_pool_t *p, const idt_page *page, const char 
     return NULL;
 }
 
+idt_error *idt_page_query(idt_req *q, const idt_page *page, const char *check, int check_n,
+                          const char *const *check_params, const char *sql, int n,
+                          const char *const *params, PGresult **r)
+{
+    idt_stmt batch[2];
+    idt_error *e;
+
+    if (!page->marker) return idt_db_exec(q->db, r, sql, n, params);
+    batch[0] = (idt_stmt){check, check_n, check_params, NULL};
+    batch[1] = (idt_stmt){sql, n, params, NULL};
+    if ((e = idt_db_exec_batch(q->db, batch, 2))) return e;
+    if (PQntuples(batch[0].res) == 0)
+        return idt_err(q->p, IDT_E_BAD_REQUEST, "marker is not one this API gave out");
+    *r = batch[1].res;
+    return NULL;
+}
+
 json_t *idt_page_info(int count, const char *next)
 {
     return json_pack("{s:o, s:i}", "next_marker", next ? json_string(next) : json_null(),
@@ -61,8 +78,8 @@ json_t *idt_page_reply(idt_req *q, const char *member, const PGresult *r, const 
     return list;
 }
 
-idt_error *idt_page_list(idt_req *q, const char *member, const char *sql, int key_col,
-                         json_t *(*item)(const PGresult *r, int row))
+idt_error *idt_page_list(idt_req *q, const char *member, const char *check, const char *sql,
+                         int key_col, json_t *(*item)(const PGresult *r, int row))
 {
     static const char *const allowed[] = {"limit", "marker", NULL};
     const char *params[2];
@@ -77,7 +94,7 @@ idt_error *idt_page_list(idt_req *q, const char *member, const char *sql, int ke
         return e;
     params[0] = page.marker;
     params[1] = idt_page_fetch(q->p, &page);
-    if ((e = idt_db_exec(q->db, &r, sql, 2, params))) return e;
+    if ((e = idt_page_query(q, &page, check, 1, params, sql, 2, params, &r))) return e;
     list = idt_page_reply(q, member, r, &page, key_col, -1, &n);
     for (i = 0; i < n; i++)
         if ((e = idt_append(q, list, item(r, i)))) return e;

@@ -32,6 +32,16 @@ const char *idt_page_fetch(apr_pool_t *p, const idt_page *page);
 idt_error *idt_page_time_marker(apr_pool_t *p, const idt_page *page, const char **us,
                                 const char **id);
 
+/* Runs the page's statement (sql, n params) into *r. With a marker, check (check_n
+ * params) runs first, in the same round trip: it must return a row, else the answer is
+ * IDT_E_BAD_REQUEST "marker is not one this API gave out". A marker names the last row
+ * of the page before; one that names no row (made up, or its row deleted since) is
+ * refused rather than answered with a page that depends on where it sorts. check must
+ * not fail on a marker of the form the caller has checked (no cast of other text). */
+idt_error *idt_page_query(idt_req *q, const idt_page *page, const char *check, int check_n,
+                          const char *const *check_params, const char *sql, int n,
+                          const char *const *params, PGresult **r);
+
 /* {"next_marker": next or null on the last page, "current_count": count}. */
 json_t *idt_page_info(int count, const char *next);
 
@@ -44,8 +54,10 @@ json_t *idt_page_reply(idt_req *q, const char *member, const PGresult *r, const 
 
 /* A whole list answer paged by a text key (a name): ?limit= and ?marker= of the query
  * (nothing else), sql run with $1 the marker (NULL on the first page) and $2 the rows
- * to fetch, its key in column key_col; each row rendered by item into member. */
-idt_error *idt_page_list(idt_req *q, const char *member, const char *sql, int key_col,
-                         json_t *(*item)(const PGresult *r, int row));
+ * to fetch, its key in column key_col; each row rendered by item into member. check is
+ * the statement, with $1 the marker, that returns a row when the marker names one
+ * (idt_page_query). */
+idt_error *idt_page_list(idt_req *q, const char *member, const char *check, const char *sql,
+                         int key_col, json_t *(*item)(const PGresult *r, int row));
 
 #endif

@@ -48,7 +48,11 @@ idt_error *is_store_list(idt_req *q)
     if ((e = idt_query_parse(q->r, allowed, &t)) || (e = idt_page_parse(q->p, t, &page))) return e;
     if ((e = idt_page_time_marker(q->p, &page, &params[1], &params[2]))) return e;
     params[0] = idt_page_fetch(q->p, &page);
-    if ((e = idt_db_exec(q->db, &r, sql, 3, params))) return e;
+    if ((e = idt_page_query(q, &page,
+                            "SELECT FROM idtrust.identity_store WHERE id = $2::uuid AND "
+                            "(extract(epoch FROM created_at) * 1000000)::bigint = $1::bigint",
+                            2, params + 1, sql, 3, params, &r)))
+        return e;
     list = idt_page_reply(q, "identity_stores", r, &page, 0, 3, &n);
     for (i = 0; i < n; i++)
         if ((e = idt_append(q, list,

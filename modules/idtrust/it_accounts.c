@@ -51,10 +51,10 @@ idt_error *it_account_list(idt_req *q)
         return idt_err(q->p, IDT_E_BAD_REQUEST, "marker is not one this API gave out");
     params[0] = page.marker;
     params[1] = idt_page_fetch(q->p, &page);
-    e = idt_db_exec(q->db, &r,
-                    "SELECT " COLUMNS " FROM idtrust.admin_account "
-                    "WHERE $1::text IS NULL OR name > $1 ORDER BY name LIMIT $2::int",
-                    2, params);
+    e = idt_page_query(q, &page, "SELECT FROM idtrust.admin_account WHERE name = $1", 1, params,
+                       "SELECT " COLUMNS " FROM idtrust.admin_account "
+                       "WHERE $1::text IS NULL OR name > $1 ORDER BY name LIMIT $2::int",
+                       2, params, &r);
     if (e) return e;
     list = idt_page_reply(q, "accounts", r, &page, 0, -1, &n);
     for (i = 0; i < n; i++)

@@ -70,16 +70,16 @@ idt_error *it_audit_list(idt_req *q)
     params[3] = apr_table_get(t, "action");
     params[4] = apr_table_get(t, "actor");
     params[5] = idt_page_fetch(q->p, &page);
-    e = idt_db_exec(q->db, &r,
-                    "SELECT id, floor(extract(epoch FROM at) * 1000)::bigint, actor, client_ip, "
-                    "request_id, action, object_type, object_id, detail "
-                    "FROM idtrust.audit "
-                    "WHERE ($1::bigint IS NULL OR id < $1::bigint) "
-                    "AND ($2::bigint IS NULL OR at >= to_timestamp($2::bigint / 1000.0)) "
-                    "AND ($3::timestamptz IS NULL OR at >= $3::timestamptz) "
-                    "AND ($4::text IS NULL OR action = $4) AND ($5::text IS NULL OR actor = $5) "
-                    "ORDER BY id DESC LIMIT $6::int",
-                    6, params);
+    e = idt_page_query(q, &page, "SELECT FROM idtrust.audit WHERE id = $1::bigint", 1, params,
+                       "SELECT id, floor(extract(epoch FROM at) * 1000)::bigint, actor, client_ip, "
+                       "request_id, action, object_type, object_id, detail "
+                       "FROM idtrust.audit "
+                       "WHERE ($1::bigint IS NULL OR id < $1::bigint) "
+                       "AND ($2::bigint IS NULL OR at >= to_timestamp($2::bigint / 1000.0)) "
+                       "AND ($3::timestamptz IS NULL OR at >= $3::timestamptz) "
+                       "AND ($4::text IS NULL OR action = $4) AND ($5::text IS NULL OR actor = $5) "
+                       "ORDER BY id DESC LIMIT $6::int",
+                       6, params, &r);
     if (e) return e;
     list = idt_page_reply(q, "audit", r, &page, 0, -1, &n);
     for (i = 0; i < n; i++) {
@@ -132,7 +132,11 @@ idt_error *it_certificate_list(idt_req *q)
         return e;
     params[0] = days >= 0 ? apr_ltoa(q->p, days) : NULL;
     params[1] = idt_page_fetch(q->p, &page);
-    e = idt_db_exec(q->db, &r, page.marker ? next : first, page.marker ? 4 : 2, params);
+    /* the marker's row, at the time the marker gives it */
+    e = idt_page_query(q, &page,
+                       "SELECT FROM idtrust.certificate WHERE id = $2::uuid AND "
+                       "(extract(epoch FROM not_after) * 1000000)::bigint = $1::bigint",
+                       2, params + 2, page.marker ? next : first, page.marker ? 4 : 2, params, &r);
     if (e) return e;
     list = idt_page_reply(q, "certificates", r, &page, 0, 9, &n);
     for (i = 0; i < n; i++)

@@ -250,7 +250,7 @@ for my $coll (['certificate-policies', 'certificate_policies', sub { ci_policy()
     my @names = map { $_->{name} } @{ $first->{$member} };
     my $next = $first->{page_info}{next_marker};
     while (defined $next) {
-        my $p = json_of(api(GET => "/idtrust/v1/$path?limit=2&marker=$next"));
+        my $p = json_of(api(GET => "/idtrust/v1/$path?limit=2&marker=" . uri_escape($next)));
         push @names, map { $_->{name} } @{ $p->{$member} };
         $next = $p->{page_info}{next_marker};
     }

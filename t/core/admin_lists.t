@@ -7,7 +7,7 @@ use Apache::Test qw(-withtestmore);
 use lib 't/lib';
 use IdtTest;
 
-plan tests => 40;
+plan tests => 44;
 
 my ($user) = admin_auth();
 new_store() for 1 .. 4;  # enough rows for two pages of three
@@ -64,6 +64,10 @@ ok scalar(@{ $f->{audit} }) >= 1, 'since= milliseconds: from that time on';
 iic_error_ok(api(GET => '/idtrust/v1/audit?limit=0'), 400, 'IIC.400', 'limit=0', qr/limit/);
 iic_error_ok(api(GET => '/idtrust/v1/audit?limit=1001'), 400, 'IIC.400', 'limit over 1000', qr/limit/);
 iic_error_ok(api(GET => '/idtrust/v1/audit?marker=abc'), 400, 'IIC.400', 'a marker not given out', qr/marker/);
+my $past = psql('SELECT max(id) + 1000 FROM idtrust.audit');
+iic_error_ok(api(GET => "/idtrust/v1/audit?marker=$past"), 400, 'IIC.400',
+    'a marker of the right form that names no row: 400, not a page', qr/^marker is not one this API gave out/);
+iic_error_ok(api(GET => '/idtrust/v1/audit?marker=0'), 400, 'IIC.400', 'marker 0: 400', qr/marker/);
 iic_error_ok(api(GET => '/idtrust/v1/audit?since=yesterday'), 400, 'IIC.400', 'since not a time', qr/since/);
 iic_error_ok(api(GET => '/idtrust/v1/audit?order=asc'), 400, 'IIC.400', 'an unknown parameter', qr/order/);
 is_deeply json_of(api(GET => "/idtrust/v1/audit?actor=1'%20OR%20'1'='1"))->{audit}, [],
@@ -102,5 +106,10 @@ ok $p2->{certificates}[0]{certificate_id} ne $p1->{certificates}[0]{certificate_
     && $p2->{certificates}[0]{not_after} >= $p1->{certificates}[0]{not_after}, 'the second page follows the first';
 iic_error_ok(api(GET => '/idtrust/v1/certificates?marker=1.' . ('-' x 36)), 400, 'IIC.400',
     'a marker whose id part is not a uuid: 400, not a failed cast', qr/marker/);
+my ($us, $cid) = split /\./, $p1->{page_info}{next_marker};
+iic_error_ok(api(GET => "/idtrust/v1/certificates?marker=$us.00000000-0000-4000-8000-000000000000"), 400, 'IIC.400',
+    'a marker of the right form whose id names no certificate: 400, not a page', qr/^marker is not one this API gave out/);
+iic_error_ok(api(GET => '/idtrust/v1/certificates?marker=' . ($us + 1) . ".$cid"), 400, 'IIC.400',
+    'a marker whose time is not its certificate\'s: 400', qr/^marker is not one this API gave out/);
 iic_error_ok(api(GET => '/idtrust/v1/certificates?expiring_within_days=-1'), 400, 'IIC.400',
     'a negative window', qr/expiring_within_days/);
