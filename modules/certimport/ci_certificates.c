@@ -79,7 +79,7 @@ static apr_size_t utf8_chars(const char *s)
  * inventory's text columns take UTF-8 only, and a person made by createUser (key: the
  * subject's dn_key, NULL when no person is made) has a DN of at most CI_PERSON_DN_MAX
  * characters, a name of at most CI_PERSON_NAME_MAX and a key of at most
- * CI_PERSON_KEY_MAX bytes. */
+ * IDT_DN_KEY_MAX bytes. */
 static idt_error *import_check(apr_pool_t *p, const idt_cert *c, const char *name,
                                const char *key)
 {
@@ -101,11 +101,11 @@ static idt_error *import_check(apr_pool_t *p, const idt_cert *c, const char *nam
                        n, CI_PERSON_NAME_MAX);
     /* the person's DN is found by its comparison form through a unique btree index,
        whose entries PostgreSQL caps at 2704 bytes (less when it cannot compress them) */
-    if ((n = strlen(key)) > CI_PERSON_KEY_MAX)
+    if ((n = strlen(key)) > IDT_DN_KEY_MAX)
         return idt_err(p, IDT_E_BAD_REQUEST,
                        "x509: the subject DN is too long to make a person of: its comparison "
                        "form is %" APR_SIZE_T_FMT " bytes, at most %d",
-                       n, CI_PERSON_KEY_MAX);
+                       n, IDT_DN_KEY_MAX);
     return NULL;
 }
 
@@ -179,7 +179,12 @@ idt_error *ci_certificate_import(idt_req *q)
     idt_inventory_params(q->p, c, CI_SOURCE, params);
     own = params + IDT_INVENTORY_NPARAMS;
     own[0] = policy_oid;
-    own[1] = *c->subject && !idt_dn_key(q->p, c->subject, &key) ? key : NULL;
+    /* a subject whose value decodes to a NUL ("CN=Victim\00evil") or another character the
+     * core refuses must not be matched to a person by what precedes it: refused whole */
+    if (*c->subject && (e = idt_dn_key(q->p, c->subject, &key)))
+        return idt_err(q->p, IDT_E_BAD_REQUEST, "x509: the certificate's subject DN is refused: %s",
+                       e->msg);
+    own[1] = *c->subject ? key : NULL;
     own[2] = person_name(q->p, c);
     own[3] = json_is_true(create) ? "true" : "false";
     if ((e = import_check(q->p, c, own[2], json_is_true(create) ? own[1] : NULL))) return e;

@@ -8,11 +8,9 @@
 #define CI_SOURCE "certimport.import"
 
 /* The longest DN and name of a person (idtrust.ci_person's CHECK constraints), in
- * characters, and the longest comparison form of its DN (dn_key), in bytes: what its
- * unique index takes uncompressed (PostgreSQL's btree entries are at most 2704 bytes). */
+ * characters; the longest comparison form of its DN is IDT_DN_KEY_MAX (idt_dn.h). */
 #define CI_PERSON_DN_MAX 4096
 #define CI_PERSON_NAME_MAX 1024
-#define CI_PERSON_KEY_MAX 2600
 
 idt_error *ci_certificate_import(idt_req *q);
 idt_error *ci_certificate_get(idt_req *q);

@@ -28,4 +28,9 @@
  * "CN=Victim"). */
 idt_error *idt_dn_key(apr_pool_t *p, const char *dn, const char **key);
 
+/* The longest canonical form a unique index of DN keys can hold: PostgreSQL caps a btree
+ * entry at 2,704 bytes (fewer when it cannot compress it), so a longer key would fail in
+ * the database (500) rather than as a 400 naming the DN. */
+#define IDT_DN_KEY_MAX 2600
+
 #endif

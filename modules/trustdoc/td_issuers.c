@@ -80,6 +80,11 @@ idt_error *td_issuer_collect(idt_req *q, const char *type, const char *where, js
         if ((e = idt_dn_key(q->p, json_string_value(dn), &key)))
             return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: issuer \"%s\": dn %d: %s", where, name,
                            (int)i + 1, e->msg);
+        if (strlen(key) > IDT_DN_KEY_MAX)
+            return idt_err(q->p, IDT_E_BAD_REQUEST,
+                           "%s: issuer \"%s\": dn %d is too long: its comparison form is %d "
+                           "bytes, at most %d",
+                           where, name, (int)i + 1, (int)strlen(key), IDT_DN_KEY_MAX);
         json_array_append_new(dns_out, json_pack("[s,s,O,s]", type, name, dn, key));
     }
     return NULL;

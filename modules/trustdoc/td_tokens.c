@@ -170,6 +170,10 @@ static idt_error *rule_read(idt_req *q, json_t *rule, const char *first, const c
     client = is_url(dn);
     e = client ? url_key(q->p, dn, &key) : idt_dn_key(q->p, dn, &key);
     if (e) return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: -dn: %s", where, e->msg);
+    if (strlen(key) > IDT_DN_KEY_MAX)
+        return idt_err(q->p, IDT_E_BAD_REQUEST,
+                       "%s: -dn is too long: its comparison form is %d bytes, at most %d", where,
+                       (int)strlen(key), IDT_DN_KEY_MAX);
     where = apr_psprintf(q->p, "%s \"%s\"", base, dn);
     if (!(o = json_object_get(rule, "name-id")) && client)
         return idt_err(q->p, IDT_E_BAD_REQUEST, "%s: name-id is required on the client side",

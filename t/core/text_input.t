@@ -8,6 +8,8 @@ use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use lib 't/lib';
 use IdtTest;
+use File::Temp ();
+use MIME::Base64 ();
 
 my $WS = '/idaas/webservice/admin/v1';
 my $uniq = $$ . '-' . int(rand(1e9));
@@ -64,6 +66,21 @@ my $dns = json_of(api(GET => "$WS/trust/issuers/$doc"));
 is_deeply [ map { @{ $_->{dn} } } @{ $dns->{'saml-trusted-dns'}{'jwt-trusted-issuers'}{issuer} } ], ['CN=trusted,O=Example'],
     'the document trusts only the DN it was given';
 
+# a DN within 4,096 bytes whose comparison form is longer than the unique index of DN
+# keys holds (random, so PostgreSQL cannot compress it): 400 naming the DN, not a 500
+{
+    my @abc = ('a' .. 'z', 0 .. 9);
+    my $long = join(',', map { 'OU=' . join('', map { $abc[rand @abc] } 1 .. 700) } 1 .. 4) . ',O=Example';
+    my $c = td_counts();
+    td_error_ok(api(POST => "$WS/trust/issuers/$doc", body => $issuers->($long)), 400,
+        sprintf('a DN of %d random characters: 400', length $long), qr/too long: its comparison form is \d+ bytes, at most 2600/);
+    td_error_ok(api(POST => "$WS/trust/token/$doc", body => JSON::PP->new->utf8->encode({ 'token-attribute-rules' => {
+        'token-attribute-rule' => [ { '-dn' => $long, 'name-id' => { filter => { value => ['x'] },
+        mapping => { 'user-attribute' => 'mail', 'user-mapping-attribute' => 'uid' } } } ] } })), 400,
+        'a rule -dn of the same length: 400', qr/too long/);
+    is td_counts(), $c, 'nothing was added';
+}
+
 # NFC: the decomposed spelling of a DN names the same subject as the composed one
 is api(POST => "$WS/trust/issuers/$doc", body => $issuers->("CN=Caf\x{e9},O=Example"))->code, 200,
     'a DN with a composed letter';
@@ -101,6 +118,37 @@ sso_error_ok(sso(PUT => "/site/Text$$", form => 'description=a%EF%BF%BFb'), 400,
 is sso_counts(), $sso, 'no SSO object was made';
 is sso(PUT => "/site/Text$$", form => 'description=caf%C3%A9')->code, 201, 'the same form with a composed letter is taken';
 is sso(DELETE => "/site/Text$$")->code, 200, 'and the site goes again';
+
+# ---- a certificate whose subject CN holds a NUL: never attached to the person named by
+# what precedes it (openssl writes no NUL into a subject; the DER is patched, a byte for a
+# byte, after the certificate is made) ----
+{
+    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    my $oid = ci_policy()->{objectId};
+    sso_token('myid.rest.basic');
+    my $mk = sub {
+        my ($n, $cn) = @_;
+        openssl_cmd('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+            '-keyout', "$dir/$n.key", '-subj', "/O=Example $uniq/CN=$cn", '-days', '2', '-outform', 'DER',
+            '-out', "$dir/$n.der");
+        open(my $fh, '<:raw', "$dir/$n.der") or die; local $/; return scalar <$fh>;
+    };
+    my $cnv = "Victim Person $$";
+    my $victim = $mk->('victim', $cnv);
+    my $res = ci_import(MIME::Base64::encode_base64($victim, ''), $oid, extra => { createUser => JSON::PP::true() });
+    is $res->code, 201, "the victim's certificate makes the victim's person" or diag $res->as_string;
+    my $person = json_of($res)->{target}{id};
+    my $evil = $mk->('evil', $cnv . 'Xevil');
+    my $count = () = $evil =~ /\Q$cnv\EXevil/g;
+    $evil =~ s/\Q$cnv\E\KXevil/\0evil/g;
+    is $count, 2, 'the CN holds a NUL now (in the subject and, self-signed, the issuer)';
+    my $n = psql('SELECT count(*) FROM idtrust.certificate');
+    ci_problem_ok(ci_import(MIME::Base64::encode_base64($evil, ''), $oid), 400,
+        'a certificate whose subject CN holds a NUL: 400', qr/subject DN is refused.*NUL/);
+    is psql('SELECT count(*) FROM idtrust.certificate'), $n, 'it is not stored';
+    is psql("SELECT count(*) FROM idtrust.ci_certificate m JOIN idtrust.ci_person p ON p.id = m.person_id WHERE p.id = '$person'"),
+        1, "the victim's person has only the victim's certificate";
+}
 
 ok !(error_log_text() =~ /\b(AH00052|segfault|Internal Server Error)\b/), 'no child crashed';
 api(DELETE => "/idtrust/v1/accounts/text-reader-$uniq");
