@@ -21,15 +21,19 @@ my $N = 2000;
 my $SLACK_KB = 1024;
 
 sso_reset();
-my $token = sso_token();
+# the virtual host of t/conf/ssoadmin_soak.conf.in, which keeps the connection as long as
+# the soak lasts; a token of its own, as its issuer is its own URL
+Apache::TestRequest::module('ssoadmin_soak');
 my $hostport = Apache::TestRequest::hostport();
+sso_token(undef);
+my $token = sso_token();
 my $sock = IO::Socket::INET->new(PeerAddr => $hostport, Timeout => 30) or die "connect $hostport: $!";
 
 # One request on the kept-alive connection; returns (status, body).
 sub req {
     my ($method, $path, $body) = @_;
     $body //= '';
-    print $sock "$method /sso-api$path HTTP/1.1\r\nHost: $hostport\r\nAuthorization: Bearer $token\r\n"
+    print $sock "$method /sso-api$path HTTP/1.1\r\nHost: $hostport\r\nAuthorization: Bearer $token\r\nAccept: application/json\r\n"
         . "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " . length($body)
         . "\r\n\r\n$body";
     my $status = <$sock> // die "the server closed the connection\n";
@@ -88,7 +92,7 @@ sub batch {
         $serial++;
         my ($put) = req(PUT => '/site/SoakSite', "description=soak+$serial");
         my ($get, $body) = req(GET => '/site/SoakSite');
-        $bad++ unless $put == 201 && $get == 200 && $body =~ /soak $serial\b/;
+        $bad++ unless $put == 201 && $get == 200 && $body =~ /"soak $serial"/;
     }
     return $bad;
 }
@@ -133,5 +137,7 @@ cmp_ok($loads->[0] // 0, '>', $before_key // 0, 'into a new ring');
 is(batch(20), 0, 'and site updates after it');
 is(scalar @{ ring_loads($pid, $from) }, 1, 'load nothing more');
 close $sock;
+Apache::TestRequest::module('default');
+sso_token(undef);
 
 done_testing();
