@@ -46,10 +46,10 @@ static struct {
 static void changed(void *ctx, const char *scope)
 {
     /* A write to sites, applications, users, ... leaves the keys as they are: rebuilding
-     * would decode every key again and give the ring a new generation, which makes every
-     * bearer token be verified and remembered anew (issue: memory and signature checks on
-     * every write). Whatever else is said (keys, nothing, a word of a later schema) may
-     * touch the keys. */
+     * would decode every key again and start a new ring generation, under which every
+     * bearer token is verified and remembered anew: a signature check and memory per
+     * token per write. Whatever else is said (keys, nothing, a word of a later schema)
+     * may touch the keys. */
     if (scope && !strcmp(scope, SA_SCOPE_TREE)) return;
     apr_atomic_set32(&kr.stale, 1);
 }
