@@ -31,10 +31,22 @@ void *sa_bearer_merge_dir(apr_pool_t *p, void *basev, void *addv)
 }
 
 /* Tokens verified in this process, so that a client calling again with the same token
- * costs a hash lookup, not a signature check: keyed by the whole token, remembered
- * with the ring that verified it (a change of the keys forgets every verdict), and
- * never past the token's exp. The key's validity window is checked at every use. */
-#define VERDICTS_MAX 4096
+ * costs a hash lookup, not a signature check: keyed by the issuer and the whole token,
+ * remembered with the ring that verified it (a change of the keys forgets every
+ * verdict), and never past the token's exp. The key's validity window is checked at
+ * every use.
+ *
+ * Memory is bounded in entries and in bytes (tokens can be large), replaced verdicts
+ * included: a verdict made anew (the keys changed) leaves the old one in its pool. So
+ * verdicts go into the newer of two generations, each a pool of its own; when it has
+ * made VERDICTS_ENTRIES verdicts or holds VERDICTS_BYTES, the older generation is
+ * cleared and becomes the newer. A child holds at most two generations' worth, and a
+ * token in use survives one turnover (it is found in the older generation). */
+#define VERDICTS_ENTRIES 2048
+#define VERDICTS_BYTES (2 * 1024 * 1024)
+/* A verdict larger than this is not remembered (no request header carries such a token,
+ * httpd's LimitRequestFieldSize is 8190 by default): it would take a generation alone. */
+#define VERDICT_MAX_BYTES (VERDICTS_BYTES / 64)
 
 typedef struct verdict {
     apr_uint32_t ring; /* sa_ring_generation of the ring that verified it */
@@ -43,33 +55,54 @@ typedef struct verdict {
     apr_array_header_t *scopes;
 } verdict;
 
-static struct {
-    apr_thread_rwlock_t *mu; /* lookups share it, a new verdict takes it alone */
+typedef struct generation {
     apr_pool_t *pool;
     apr_hash_t *map;
+    apr_size_t bytes; /* allocated for the verdicts made since the pool was cleared */
+    int made;         /* verdicts made since the pool was cleared, replaced ones too */
+} generation;
+
+static struct {
+    apr_thread_rwlock_t *mu; /* lookups share it, a new verdict takes it alone */
+    generation gen[2];
+    int newer; /* index of the generation new verdicts go into */
 } verdicts;
 
 void sa_bearer_child_init(apr_pool_t *pchild)
 {
+    int i;
+
     if (apr_thread_rwlock_create(&verdicts.mu, pchild) != APR_SUCCESS) {
         verdicts.mu = NULL; /* every token is checked in full */
         return;
     }
-    apr_pool_create(&verdicts.pool, pchild);
-    verdicts.map = apr_hash_make(verdicts.pool);
+    for (i = 0; i < 2; i++) {
+        apr_pool_create(&verdicts.gen[i].pool, pchild);
+        verdicts.gen[i].map = apr_hash_make(verdicts.gen[i].pool);
+    }
+}
+
+/* The verdict on key under ring, if one generation holds it and it is still good. */
+static const verdict *held(const char *key, apr_size_t klen, apr_uint32_t ring, apr_time_t now)
+{
+    int i;
+    for (i = 0; i < 2; i++) {
+        const verdict *v = apr_hash_get(verdicts.gen[(verdicts.newer + i) % 2].map, key, klen);
+        if (v && v->ring == ring && now < v->exp) return v;
+    }
+    return NULL;
 }
 
 /* The remembered verdict on tok under ring, as an idt_jwt in r's pool, or NULL. */
 static idt_jwt *remembered(request_rec *r, const char *tok, apr_size_t len, const sa_ring *ring)
 {
     idt_jwt *jwt = NULL;
-    verdict *v;
+    const verdict *v;
     int i;
 
     if (!verdicts.mu) return NULL;
     apr_thread_rwlock_rdlock(verdicts.mu);
-    v = apr_hash_get(verdicts.map, tok, len);
-    if (v && v->ring == sa_ring_generation(ring) && apr_time_now() < v->exp) {
+    if ((v = held(tok, len, sa_ring_generation(ring), apr_time_now()))) {
         jwt = apr_pcalloc(r->pool, sizeof(*jwt));
         jwt->kid = apr_pstrdup(r->pool, v->kid);
         jwt->client_id = jwt->subject = apr_pstrdup(r->pool, v->client_id);
@@ -83,28 +116,55 @@ static idt_jwt *remembered(request_rec *r, const char *tok, apr_size_t len, cons
     return jwt;
 }
 
+/* What a verdict costs in its pool: the verdict, its strings, its list and the hash
+ * table's entry (an estimate of APR's own bookkeeping). */
+static apr_size_t verdict_bytes(apr_size_t len, const idt_jwt *jwt)
+{
+    apr_size_t n = sizeof(verdict) + len + 1 + strlen(jwt->kid) + 1 + strlen(jwt->client_id) + 1 +
+                   sizeof(apr_array_header_t) + 8 * sizeof(void *);
+    int i;
+    for (i = 0; i < jwt->scopes->nelts; i++)
+        n += sizeof(const char *) + strlen(APR_ARRAY_IDX(jwt->scopes, i, const char *)) + 1;
+    return n;
+}
+
 static void remember(const char *tok, apr_size_t len, const sa_ring *ring, const idt_jwt *jwt)
 {
+    apr_size_t bytes = verdict_bytes(len, jwt);
+    apr_uint32_t gen = sa_ring_generation(ring);
+    generation *g;
     verdict *v;
     int i;
 
-    if (!verdicts.mu) return;
+    if (!verdicts.mu || bytes > VERDICT_MAX_BYTES) return;
     apr_thread_rwlock_wrlock(verdicts.mu);
-    if (apr_hash_count(verdicts.map) >= VERDICTS_MAX) {
-        /* bounded memory: start over rather than track ages */
-        apr_pool_clear(verdicts.pool);
-        verdicts.map = apr_hash_make(verdicts.pool);
+    /* another request with the same token got here first */
+    if (held(tok, len, gen, apr_time_now())) {
+        apr_thread_rwlock_unlock(verdicts.mu);
+        return;
     }
-    v = apr_palloc(verdicts.pool, sizeof(*v));
-    v->ring = sa_ring_generation(ring);
+    g = &verdicts.gen[verdicts.newer];
+    if (g->made >= VERDICTS_ENTRIES || g->bytes + bytes > VERDICTS_BYTES) {
+        /* the older generation goes, the newer one becomes the older */
+        verdicts.newer = !verdicts.newer;
+        g = &verdicts.gen[verdicts.newer];
+        apr_pool_clear(g->pool);
+        g->map = apr_hash_make(g->pool);
+        g->bytes = 0;
+        g->made = 0;
+    }
+    g->bytes += bytes;
+    g->made++;
+    v = apr_palloc(g->pool, sizeof(*v));
+    v->ring = gen;
     v->exp = apr_time_from_sec(jwt->exp);
-    v->kid = apr_pstrdup(verdicts.pool, jwt->kid);
-    v->client_id = apr_pstrdup(verdicts.pool, jwt->client_id);
-    v->scopes = apr_array_make(verdicts.pool, jwt->scopes->nelts, sizeof(const char *));
+    v->kid = apr_pstrdup(g->pool, jwt->kid);
+    v->client_id = apr_pstrdup(g->pool, jwt->client_id);
+    v->scopes = apr_array_make(g->pool, jwt->scopes->nelts, sizeof(const char *));
     for (i = 0; i < jwt->scopes->nelts; i++)
         APR_ARRAY_PUSH(v->scopes, const char *) =
-            apr_pstrdup(verdicts.pool, APR_ARRAY_IDX(jwt->scopes, i, const char *));
-    apr_hash_set(verdicts.map, apr_pstrmemdup(verdicts.pool, tok, len), len, v);
+            apr_pstrdup(g->pool, APR_ARRAY_IDX(jwt->scopes, i, const char *));
+    apr_hash_set(g->map, apr_pstrmemdup(g->pool, tok, len), len, v);
     apr_thread_rwlock_unlock(verdicts.mu);
 }
 
@@ -128,11 +188,8 @@ static void challenge(request_rec *r, const char *error, const char *desc)
 {
     const sa_dir_config *dc = ap_get_module_config(r->per_dir_config, &ssoadmin_module);
     const char *realm = ap_auth_name(r), *h, *scope = "";
-    int i;
 
-    for (i = 0; dc && dc->scopes && i < dc->scopes->nelts; i++)
-        scope = apr_pstrcat(r->pool, scope, i ? " " : "", APR_ARRAY_IDX(dc->scopes, i, const char *),
-                            NULL);
+    if (dc && dc->scopes) scope = apr_array_pstrcat(r->pool, dc->scopes, ' ');
     h = apr_psprintf(r->pool, "Bearer realm=\"%s\"", quoted(r->pool, realm ? realm : "idtrust"));
     if (*scope) h = apr_psprintf(r->pool, "%s, scope=\"%s\"", h, quoted(r->pool, scope));
     if (error) h = apr_psprintf(r->pool, "%s, error=\"%s\"", h, error);

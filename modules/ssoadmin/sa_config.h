@@ -5,8 +5,8 @@
 #include <apr_tables.h>
 
 /* The schema this build of the module needs. */
-#define SA_SCHEMA_VERSION 11
-#define SA_SCHEMA_MIGRATION "011_sso_keys.sql"
+#define SA_SCHEMA_VERSION 12
+#define SA_SCHEMA_MIGRATION "012_sso_notify_scope.sql"
 
 /* Seconds an access token is valid for, unless SsoTokenLifetime says otherwise. */
 #define SA_TOKEN_LIFETIME_DEFAULT 3600

@@ -12,8 +12,10 @@
 
 APLOG_USE_MODULE(ssoadmin);
 
-/* Where the tree's changes are announced (schema/010, 011). */
+/* Where the tree's changes are announced (schema/012): payload "keys" for a change that
+ * may touch the signing keys, "tree" for any other, empty when anything may have changed. */
 #define SA_CHANNEL "idtrust_ssoadmin"
+#define SA_SCOPE_TREE "tree"
 
 typedef struct ring_key {
     const char *kid, *use;
@@ -43,6 +45,12 @@ static struct {
 
 static void changed(void *ctx, const char *scope)
 {
+    /* A write to sites, applications, users, ... leaves the keys as they are: rebuilding
+     * would decode every key again and start a new ring generation, under which every
+     * bearer token is verified and remembered anew: a signature check and memory per
+     * token per write. Whatever else is said (keys, nothing, a word of a later schema)
+     * may touch the keys. */
+    if (scope && !strcmp(scope, SA_SCOPE_TREE)) return;
     apr_atomic_set32(&kr.stale, 1);
 }
 
@@ -199,6 +207,13 @@ idt_error *sa_ring_get(request_rec *r, idt_db *db, const char *secret, sa_ring *
                 old = kr.cur;
                 kr.cur = built;
                 apr_thread_rwlock_unlock(kr.lock);
+                /* rare (the first request, a change of the keys, the listener back): an
+                 * operator sees when a child reloaded its keys, and the tests check that
+                 * other writes do not make it */
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                              "SA00310: signing keys loaded: ring %u, %d key(s)%s",
+                              (unsigned)built->generation, built->keys->nelts,
+                              built->can_sign ? "" : ", verifying only");
             }
         }
         if (!e) {

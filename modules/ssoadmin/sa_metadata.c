@@ -216,12 +216,22 @@ static void reply(idt_req *q, const sa_obj *app, const md *m, const char *id, co
                   "attributes", "redirect_uri", urls, "client_id", id, "client_secret", secret);
     idt_reply(q, 201, o);
     if (sa_format_of(q->r) == SA_FMT_TEXT) {
-        /* the secret is shown once: text too must carry it, not just the object's id */
-        const char *s = apr_pstrcat(q->p, "metadata ", meta_id(q, app), "\n", NULL);
-        for (i = 0; i < m->urls->nelts; i++)
-            s = apr_pstrcat(q->p, s, "redirect_uri ", APR_ARRAY_IDX(m->urls, i, const char *), "\n",
-                            NULL);
-        q->body = apr_pstrcat(q->p, s, "client_id ", id, "\nclient_secret ", secret, "\n", NULL);
+        /* the secret is shown once: text too must carry it, not just the object's id; the
+         * lines are joined once (thousands of redirect URLs cost their length, not its
+         * square) */
+        apr_array_header_t *lines = apr_array_make(q->p, 3 * m->urls->nelts + 6, sizeof(char *));
+        APR_ARRAY_PUSH(lines, const char *) = "metadata ";
+        APR_ARRAY_PUSH(lines, const char *) = meta_id(q, app);
+        for (i = 0; i < m->urls->nelts; i++) {
+            APR_ARRAY_PUSH(lines, const char *) = "\nredirect_uri ";
+            APR_ARRAY_PUSH(lines, const char *) = APR_ARRAY_IDX(m->urls, i, const char *);
+        }
+        APR_ARRAY_PUSH(lines, const char *) = "\nclient_id ";
+        APR_ARRAY_PUSH(lines, const char *) = id;
+        APR_ARRAY_PUSH(lines, const char *) = "\nclient_secret ";
+        APR_ARRAY_PUSH(lines, const char *) = secret;
+        APR_ARRAY_PUSH(lines, const char *) = "\n";
+        q->body = apr_array_pstrcat(q->p, lines, '\0');
         q->content_type = "text/plain;charset=UTF-8";
     }
 }

@@ -314,7 +314,6 @@ static idt_error *token(idt_req *q)
     apr_table_t *form;
     sa_ring *ring;
     idt_error *e;
-    int i;
 
     e = idt_form_read(q->r, &spec, &form);
     if (e && (e->kind == IDT_E_MEDIA_TYPE || e->kind == IDT_E_BAD_REQUEST))
@@ -341,9 +340,7 @@ static idt_error *token(idt_req *q)
     in.scopes = scopes;
     in.lifetime = c->token_lifetime > 0 ? c->token_lifetime : SA_TOKEN_LIFETIME_DEFAULT;
     if ((e = idt_jwt_sign(q->p, signer, &in, &jwt, NULL))) return e;
-    for (i = 0; i < scopes->nelts; i++)
-        scope_text = apr_pstrcat(q->p, scope_text, i ? " " : "",
-                                 APR_ARRAY_IDX(scopes, i, const char *), NULL);
+    scope_text = apr_array_pstrcat(q->p, scopes, ' ');
     /* RFC 6749 section 5.1 */
     apr_table_setn(q->r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(q->r->headers_out, "Pragma", "no-cache");

@@ -174,10 +174,13 @@ static idt_error *check_value(idt_req *q, const sa_attr *a, const char *v, const
         for (ok = a->values; *ok && strcmp(*ok, v); ok++)
             ;
         if (!*ok) {
-            const char *list = NULL;
-            for (ok = a->values; *ok; ok++)
-                list = list ? apr_pstrcat(q->p, list, ", ", *ok, NULL) : *ok;
-            return idt_err(q->p, IDT_E_BAD_REQUEST, "%s must be one of: %s", a->name, list);
+            apr_array_header_t *list = apr_array_make(q->p, 8, sizeof(char *));
+            for (ok = a->values; *ok; ok++) {
+                if (list->nelts) APR_ARRAY_PUSH(list, const char *) = ", ";
+                APR_ARRAY_PUSH(list, const char *) = *ok;
+            }
+            return idt_err(q->p, IDT_E_BAD_REQUEST, "%s must be one of: %s", a->name,
+                           apr_array_pstrcat(q->p, list, '\0'));
         }
         return NULL;
     case SA_TIME:
@@ -392,8 +395,10 @@ static idt_error *taken(idt_req *q, sa_type t, const char *path)
                    o ? sa_id(q->p, o->type, o->path) : "another object");
 }
 
-idt_error *sa_obj_create(idt_req *q, sa_type t, const sa_obj *parent, const char *name,
-                         apr_table_t *form, sa_obj **out)
+/* sa_obj_create; with lost, a path another transaction took first is no error: *lost
+ * is set and nothing is written. */
+static idt_error *create(idt_req *q, sa_type t, const sa_obj *parent, const char *name,
+                         apr_table_t *form, sa_obj **out, int *lost)
 {
     json_t *attrs = idt_json_own(q->p, json_object());
     const char *params[5];
@@ -421,7 +426,11 @@ idt_error *sa_obj_create(idt_req *q, sa_type t, const sa_obj *parent, const char
                     "VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING RETURNING id",
                     5, params);
     if (e) return e;
-    if (PQntuples(r) == 0) return taken(q, t, o->path);
+    if (PQntuples(r) == 0) {
+        if (!lost) return taken(q, t, o->path);
+        *lost = 1;
+        return NULL;
+    }
     o->id = apr_pstrdup(q->p, PQgetvalue(r, 0, 0));
     if ((e = audit(q, "sso.create", o, json_pack("{s:O}", "attributes", attrs))) ||
         (e = sa_key_written(q, o, 1)))
@@ -434,6 +443,12 @@ idt_error *sa_obj_create(idt_req *q, sa_type t, const sa_obj *parent, const char
     }
     *out = o;
     return NULL;
+}
+
+idt_error *sa_obj_create(idt_req *q, sa_type t, const sa_obj *parent, const char *name,
+                         apr_table_t *form, sa_obj **out)
+{
+    return create(q, t, parent, name, form, out, NULL);
 }
 
 /* Sites and methods live at the top; everything else in a site (a policy item: in a
@@ -573,14 +588,23 @@ idt_error *sa_object_put(idt_req *q, const sa_uri *u)
     if ((e = sa_obj_find(q, &u->obj, 1, &o))) return e;
     if (!o) {
         const char *leaf = strrchr(u->obj.path, '/') + 1;
+        int lost = 0;
         if (name && *name && strcmp(name, leaf))
             return idt_err(q->p, IDT_E_BAD_REQUEST,
                            "name is the last segment of the URI (%s): leave it out", leaf);
         if ((e = parent_of(q, u->obj.type, u->obj.path, &parent)) ||
-            (e = sa_obj_create(q, u->obj.type, parent, leaf, form, &o)))
+            (e = create(q, u->obj.type, parent, leaf, form, &o, &lost)))
             return e;
-        idt_reply(q, u->obj.type == SA_CREDENTIAL ? 200 : 201, sa_obj_json(o));
-        return NULL;
+        if (!lost) {
+            idt_reply(q, u->obj.type == SA_CREDENTIAL ? 200 : 201, sa_obj_json(o));
+            return NULL;
+        }
+        /* Another PUT made it between our look and our INSERT, which waited for that
+         * transaction's commit: the object exists now, so this PUT is an update of it (a
+         * PUT creates or updates; it is never "already exists"). The statement sees what
+         * committed since; a site or policy holding the path instead is still a 409. */
+        if ((e = sa_obj_find(q, &u->obj, 1, &o))) return e;
+        if (!o) return taken(q, u->obj.type, u->obj.path);
     }
     if (name && *name && strcmp(name, o->name))
         return idt_err(q->p, IDT_E_BAD_REQUEST,

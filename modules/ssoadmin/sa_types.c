@@ -1,6 +1,7 @@
 #include "sa_types.h"
 
 #include <apr_strings.h>
+#include <apr_tables.h>
 #include <strings.h>
 
 static const char *const name_id_formats[] = {
@@ -171,9 +172,12 @@ const sa_link_def *sa_link_of(sa_type t, const char *name)
 
 const char *sa_link_names(apr_pool_t *p, sa_type t)
 {
+    apr_array_header_t *names = apr_array_make(p, 8, sizeof(char *));
     const sa_link_def *l;
-    const char *s = NULL;
     for (l = sa_links; l->name; l++)
-        if (l->from == t) s = s ? apr_pstrcat(p, s, ", ", l->name, NULL) : l->name;
-    return s ? s : "none";
+        if (l->from == t) {
+            if (names->nelts) APR_ARRAY_PUSH(names, const char *) = ", ";
+            APR_ARRAY_PUSH(names, const char *) = l->name;
+        }
+    return names->nelts ? apr_array_pstrcat(p, names, '\0') : "none";
 }

@@ -93,16 +93,18 @@ static idt_error *split(apr_pool_t *p, const char *rest, const char **seg, int *
 /* The path of segments [from, to) of seg, each trimmed and checked, or "" for none. */
 static idt_error *join(apr_pool_t *p, const char **seg, int from, int to, const char **path)
 {
-    const char *out = "";
+    apr_array_header_t *parts = apr_array_make(p, 2 * (to > from ? to - from : 0) + 1, sizeof(char *));
     int i;
 
     for (i = from; i < to; i++) {
         const char *name = sa_trim(p, seg[i]);
         idt_error *e = sa_name_check(p, name, "a segment of the path");
         if (e) return e;
-        out = apr_pstrcat(p, out, "/", name, NULL);
+        APR_ARRAY_PUSH(parts, const char *) = "/";
+        APR_ARRAY_PUSH(parts, const char *) = name;
     }
-    *path = out;
+    /* joined once: a path of many segments costs its length */
+    *path = apr_array_pstrcat(p, parts, '\0');
     return NULL;
 }
 

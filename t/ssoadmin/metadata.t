@@ -87,6 +87,50 @@ $res = sso(GET => $M);
 like($res->header('Content-Type'), qr{^application/xml}, 'GET: the XML sent');
 like($res->content, qr/entityID="https:\/\/sp.example.com\/saml"/, 'as sent');
 
+# ---- as many redirect URLs as the body limit allows, in every format ------------------------
+# The body is at most 1 MiB (LimitRequestBody of /sso-api): sent as curl -d sends it, that is
+# about 29,000 URLs. Every answer lists them all, in order; the text answer used to be built by
+# copying it whole once per line (5,000 URLs: 1.4 s and 447 MB), and is now joined once. The
+# time bound is generous: it tells linear (well under a second here) from quadratic (about a
+# minute and gigabytes at this size).
+{
+    my $url = sub { sprintf 'https://app.example.com/cb/%06d', $_[0] };
+    my $per = length($url->(0)) + 3;
+    my $n = int((1048576 - length('metadata={"redirect_uris":[]}') - 64) / $per);
+    my $body = 'metadata={"redirect_uris":[' . join(',', map { '"' . $url->($_) . '"' } 1 .. $n) . ']}';
+    cmp_ok(length $body, '<=', 1048576, "$n redirect URLs fill the body limit");
+    my $last = $url->($n);
+    for my $format (qw(text json xml)) {
+        my $t0 = time;
+        my $res = sso(PUT => $M, form => $body, accept => $format);
+        my $took = time - $t0;
+        is($res->code, 201, "PUT of $n redirect URLs answered in $format: 201") or diag($res->status_line);
+        my $c = $res->content // '';
+        my @urls;
+        if ($format eq 'text') {
+            @urls = $c =~ /^redirect_uri (\S+)$/mg;
+            like($c, qr/\nclient_secret [A-Za-z0-9_-]{43}\n\z/, 'text: the client_secret line ends it');
+        } elsif ($format eq 'json') {
+            my $j = json_of($res);
+            @urls = @{ ($j && $j->{attributes}{redirect_uri}) || [] };
+            like(($j ? $j->{attributes}{client_secret} : undef) // '', qr/^[A-Za-z0-9_-]{43}$/, 'JSON: with the secret');
+        } else {
+            my ($list) = $c =~ m{<attribute name="redirect_uri">(.*?)</attribute>}s;
+            @urls = ($list // '') =~ m{<value>([^<]*)</value>}g;
+            like($c, qr{<attribute name="client_secret" value="[A-Za-z0-9_-]{43}"/></object>\z}, 'XML: complete, with the secret');
+        }
+        is(scalar @urls, $n, "$format: all $n redirect URLs");
+        ok(@urls && $urls[0] eq $url->(1) && $urls[-1] eq $last && $urls[$n / 2] eq $url->($n / 2 + 1),
+            "$format: in order, the first, the middle and the last");
+        cmp_ok($took, '<', 15, "$format: answered in less than 15 s ($took s)");
+    }
+    my $res = sso(GET => $M);
+    my $j = json_of($res);
+    is(scalar @{ ($j && $j->{redirect_uris}) || [] }, $n, "GET: the stored metadata, with all $n URLs");
+    is(psql(qq{SELECT cardinality(redirect_uris) FROM idtrust.sso_client c JOIN idtrust.sso_object o ON o.id = c.application_id WHERE o.path = '/Example/app1'}),
+        $n, 'all stored');
+}
+
 # ---- what is refused, with nothing stored ------------------------------------------------
 my $before = sso_counts();
 my @bad = (
