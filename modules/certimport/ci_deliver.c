@@ -41,12 +41,12 @@ typedef struct token_fetch token_fetch;
 
 /* What the task keeps of one external system: its rows in flight and its token. */
 typedef struct sys_state {
-    int inflight;              /* rows claimed and not yet answered or failed */
-    apr_pool_t *token_pool;    /* the token's; cleared when another comes */
-    const char *updated_at;    /* the system's updated_at the token was fetched for */
-    const char *access_token;  /* NULL when there is none to use */
+    int inflight;             /* rows claimed and not yet answered or failed */
+    apr_pool_t *token_pool;   /* the token's; cleared when another comes */
+    const char *updated_at;   /* the system's updated_at the token was fetched for */
+    const char *access_token; /* NULL when there is none to use */
     apr_time_t expires_at;
-    token_fetch *fetch;        /* the token request on its way for the system as it is */
+    token_fetch *fetch; /* the token request on its way for the system as it is */
 } sys_state;
 
 /* The rows of one claim; their pool goes when the last of them is recorded. */
@@ -91,10 +91,10 @@ struct deliverer {
     const char *node;    /* host:pid */
     apr_uint64_t claims;
     int db_down_logged;
-    int inflight;               /* rows claimed and not yet answered or failed */
-    apr_array_header_t *ended;  /* of item *: answered or failed, to record */
-    apr_time_t first_ended;     /* when the oldest of them ended */
-    apr_time_t next_claim;      /* when to look at the outbox again */
+    int inflight;              /* rows claimed and not yet answered or failed */
+    apr_array_header_t *ended; /* of item *: answered or failed, to record */
+    apr_time_t first_ended;    /* when the oldest of them ended */
+    apr_time_t next_claim;     /* when to look at the outbox again */
 };
 
 static APR_OPTIONAL_FN_TYPE(idtrust_secret) * get_secret;
@@ -189,8 +189,8 @@ static void prepare(deliverer *d, claim *cl, const PGresult *r, int i, item *it)
     }
     json_object_set_new(data, "ExternalSystem",
                         ci_view_system(system_id, PQgetvalue(r, i, 3), PQgetvalue(r, i, 4),
-                                       PQgetvalue(r, i, 5), PQgetvalue(r, i, 6),
-                                       it->token_endpoint, it->client_id, it->scopes));
+                                       PQgetvalue(r, i, 5), PQgetvalue(r, i, 6), it->token_endpoint,
+                                       it->client_id, it->scopes));
     if ((e = idt_mapping_render(p, m, data, &it->req))) {
         it->error = e->msg;
         return;
@@ -387,7 +387,10 @@ static idt_error *record(idt_db *db, void *ctx)
                             3, params);
         } else {
             int last = it->attempts >= d->c->retry_attempts;
-            const char *params[6] = {it->id, it->claim->by, status, failure(p, it),
+            const char *params[6] = {it->id,
+                                     it->claim->by,
+                                     status,
+                                     failure(p, it),
                                      apr_ltoa(p, jittered_ms(d->c, it->attempts)),
                                      last ? "failed" : "pending"};
             e = idt_db_exec(db, &r,

@@ -121,7 +121,8 @@ static CURL *easy_for(transfer *t)
     /* no "Expect: 100-continue" round trip on larger bodies */
     t->headers = curl_slist_append(NULL, "Expect:");
     for (i = 0; t->headers && c->headers && i < c->headers->nelts; i++) {
-        struct curl_slist *h = curl_slist_append(t->headers, APR_ARRAY_IDX(c->headers, i, const char *));
+        struct curl_slist *h =
+            curl_slist_append(t->headers, APR_ARRAY_IDX(c->headers, i, const char *));
         if (!h) return NULL; /* t->headers is still freed by the cleanup */
         t->headers = h;
     }
@@ -172,8 +173,7 @@ static void finish_ended(idt_http_client *c)
         if (rc == CURLE_OK) {
             curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &call->status);
         } else {
-            call->error =
-                apr_pstrdup(t->p, *t->errbuf ? t->errbuf : curl_easy_strerror(rc));
+            call->error = apr_pstrdup(t->p, *t->errbuf ? t->errbuf : curl_easy_strerror(rc));
         }
         call->response = t->buf ? (t->buf[t->len] = '\0', t->buf) : "";
         call->response_len = t->len;
