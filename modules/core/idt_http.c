@@ -8,23 +8,12 @@
 
 struct idt_http_client {
     CURLM *multi;
+    int running; /* transfers on the multi handle */
 };
 
 static apr_status_t multi_cleanup(void *data)
 {
     curl_multi_cleanup(data);
-    return APR_SUCCESS;
-}
-
-static apr_status_t easy_cleanup(void *data)
-{
-    curl_easy_cleanup(data);
-    return APR_SUCCESS;
-}
-
-static apr_status_t slist_cleanup(void *data)
-{
-    curl_slist_free_all(data);
     return APR_SUCCESS;
 }
 
@@ -43,13 +32,41 @@ idt_http_client *idt_http_client_create(apr_pool_t *p)
     return c;
 }
 
-typedef struct {
+/* One call on its way; it lives in the pool the call was started with. */
+typedef struct transfer {
+    idt_http_client *c;
     idt_http_call *call;
+    idt_http_done_fn *done;
+    void *baton;
     apr_pool_t *p;
+    CURL *easy;
+    struct curl_slist *headers;
+    int attached; /* on the multi handle */
     char *buf;
     apr_size_t len, cap;
     char errbuf[CURL_ERROR_SIZE];
 } transfer;
+
+static void detach(transfer *t)
+{
+    if (!t->attached) return;
+    curl_multi_remove_handle(t->c->multi, t->easy);
+    t->attached = 0;
+    t->c->running--;
+}
+
+/* The pool of a transfer goes: off the multi handle first (a call still running is
+ * stopped), then the handle and its header list. */
+static apr_status_t transfer_cleanup(void *data)
+{
+    transfer *t = data;
+    if (t->easy) {
+        detach(t);
+        curl_easy_cleanup(t->easy);
+    }
+    if (t->headers) curl_slist_free_all(t->headers);
+    return APR_SUCCESS;
+}
 
 static size_t on_data(char *data, size_t size, size_t nmemb, void *ud)
 {
@@ -71,15 +88,13 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *ud)
     return size * nmemb;
 }
 
-static CURL *easy_for(apr_pool_t *p, transfer *t)
+static CURL *easy_for(transfer *t)
 {
     idt_http_call *c = t->call;
-    struct curl_slist *h = NULL;
     CURL *e = curl_easy_init();
     int i;
 
-    if (!e) return NULL;
-    apr_pool_cleanup_register(p, e, easy_cleanup, apr_pool_cleanup_null);
+    if (!(t->easy = e)) return NULL;
     curl_easy_setopt(e, CURLOPT_URL, c->url);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
@@ -104,57 +119,99 @@ static CURL *easy_for(apr_pool_t *p, transfer *t)
         curl_easy_setopt(e, CURLOPT_USERPWD, c->userpwd);
     }
     /* no "Expect: 100-continue" round trip on larger bodies */
-    h = curl_slist_append(h, "Expect:");
-    for (i = 0; c->headers && i < c->headers->nelts; i++)
-        h = curl_slist_append(h, APR_ARRAY_IDX(c->headers, i, const char *));
-    if (h) {
-        apr_pool_cleanup_register(p, h, slist_cleanup, apr_pool_cleanup_null);
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
+    t->headers = curl_slist_append(NULL, "Expect:");
+    for (i = 0; t->headers && c->headers && i < c->headers->nelts; i++) {
+        struct curl_slist *h =
+            curl_slist_append(t->headers, APR_ARRAY_IDX(c->headers, i, const char *));
+        if (!h) return NULL; /* t->headers is still freed by the cleanup */
+        t->headers = h;
     }
+    if (!t->headers) return NULL;
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
     return e;
 }
 
+idt_error *idt_http_start(idt_http_client *c, apr_pool_t *p, idt_http_call *call,
+                          idt_http_done_fn *done, void *baton)
+{
+    transfer *t = apr_pcalloc(p, sizeof(*t));
+
+    call->status = 0;
+    call->error = NULL;
+    call->response = "";
+    call->response_len = 0;
+    t->c = c;
+    t->call = call;
+    t->done = done;
+    t->baton = baton;
+    t->p = p;
+    apr_pool_cleanup_register(p, t, transfer_cleanup, apr_pool_cleanup_null);
+    if (!c || !easy_for(t) || curl_multi_add_handle(c->multi, t->easy) != CURLM_OK) {
+        call->error = "the HTTP client could not be set up";
+        return idt_err(p, IDT_E_INTERNAL, "%s", call->error);
+    }
+    t->attached = 1;
+    c->running++;
+    return NULL;
+}
+
+/* Calls the done function of every transfer that ended. */
+static void finish_ended(idt_http_client *c)
+{
+    CURLMsg *msg;
+    int left;
+
+    while ((msg = curl_multi_info_read(c->multi, &left))) {
+        transfer *t = NULL;
+        CURLcode rc = msg->data.result;
+        idt_http_call *call;
+        if (msg->msg != CURLMSG_DONE) continue;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+        if (!t) continue;
+        call = t->call;
+        if (rc == CURLE_OK) {
+            curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &call->status);
+        } else {
+            call->error = apr_pstrdup(t->p, *t->errbuf ? t->errbuf : curl_easy_strerror(rc));
+        }
+        call->response = t->buf ? (t->buf[t->len] = '\0', t->buf) : "";
+        call->response_len = t->len;
+        /* off the multi handle before done runs: done may destroy the transfer's pool or
+         * start other calls (msg is not read after this) */
+        detach(t);
+        if (t->done) t->done(call, t->baton);
+    }
+}
+
+int idt_http_perform(idt_http_client *c, long wait_ms)
+{
+    int running = 0;
+
+    if (!c) return 0;
+    if (curl_multi_perform(c->multi, &running) == CURLM_OK) finish_ended(c);
+    if (c->running && wait_ms > 0) {
+        curl_multi_poll(c->multi, NULL, 0, (int)wait_ms, NULL);
+        if (curl_multi_perform(c->multi, &running) == CURLM_OK) finish_ended(c);
+    }
+    return c->running;
+}
+
+static void count_down(idt_http_call *call, void *baton)
+{
+    (void)call;
+    (*(int *)baton)--;
+}
+
 void idt_http_run(idt_http_client *c, apr_pool_t *p, idt_http_call **calls, int n)
 {
-    CURL **easy = apr_pcalloc(p, sizeof(CURL *) * (n ? n : 1));
-    int i, running = 0, left;
-    CURLMsg *msg;
+    int *left = apr_pcalloc(p, sizeof(*left));
+    int i;
 
-    for (i = 0; i < n; i++) {
-        transfer *t = apr_pcalloc(p, sizeof(*t));
-        t->call = calls[i];
-        t->p = p;
-        calls[i]->status = 0;
-        calls[i]->error = NULL;
-        calls[i]->response = "";
-        calls[i]->response_len = 0;
-        if (!c || !(easy[i] = easy_for(p, t)) || curl_multi_add_handle(c->multi, easy[i])) {
-            calls[i]->error = "the HTTP client could not be set up";
-            easy[i] = NULL;
-        }
-    }
-    if (!c) return;
-    do {
-        if (curl_multi_perform(c->multi, &running) != CURLM_OK) break;
-        while ((msg = curl_multi_info_read(c->multi, &left))) {
-            transfer *t = NULL;
-            if (msg->msg != CURLMSG_DONE) continue;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-            if (!t) continue;
-            if (msg->data.result == CURLE_OK) {
-                curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &t->call->status);
-            } else {
-                t->call->error = apr_pstrdup(
-                    p, *t->errbuf ? t->errbuf : curl_easy_strerror(msg->data.result));
-            }
-            t->call->response = t->buf ? (t->buf[t->len] = '\0', t->buf) : "";
-            t->call->response_len = t->len;
-        }
-        if (running) curl_multi_poll(c->multi, NULL, 0, 200, NULL);
-    } while (running);
     for (i = 0; i < n; i++)
-        if (easy[i]) curl_multi_remove_handle(c->multi, easy[i]);
+        if (!idt_http_start(c, p, calls[i], count_down, left)) (*left)++;
+    while (*left > 0)
+        if (!idt_http_perform(c, 200)) break; /* nothing runs: none can end any more */
 }
 
 const char *idt_http_form_encode(apr_pool_t *p, const char *s)

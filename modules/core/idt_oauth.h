@@ -24,4 +24,13 @@ idt_error *idt_oauth_client_credentials(idt_http_client *c, apr_pool_t *p, const
                                         const char *client_id, const char *client_secret,
                                         const char *scope, long timeout_ms, idt_oauth_token *out);
 
+/* The same in two steps, for a caller that runs the request among others
+ * (idt_http_start): the request, filled in call (strings in p), then the token read from
+ * the ended call, with the errors above. */
+void idt_oauth_request(apr_pool_t *p, const char *endpoint, const char *client_id,
+                       const char *client_secret, const char *scope, long timeout_ms,
+                       idt_http_call *call);
+idt_error *idt_oauth_answer(apr_pool_t *p, const char *endpoint, const idt_http_call *call,
+                            idt_oauth_token *out);
+
 #endif
