@@ -289,9 +289,9 @@ idt_san_options() {
 #   their own globals: LeakSanitizer would report those at every exit;
 # - allow_user_segv_handler=0: each child of the MPM installs its own SIGSEGV handler,
 #   which would turn a wild pointer into a bare "exit signal" line without a stack;
-# - MaxMemFree 1: APR's allocators then hand every freed pool block back to malloc, so a
-#   use of memory of a pool already cleared or destroyed (a request's, a subpool's) lands
-#   in ASan's quarantine and is reported, instead of in a block recycled for the next.
+# - MaxMemFree 1: APR's allocators then give every freed pool block back instead of
+#   keeping it for the next pool, so a use of memory of a pool already cleared or
+#   destroyed (a request's, a subpool's) is reported instead of reading a recycled block.
 idt_san_httpd() {
     local dir=$1 asan
     asan=$(readlink -f "$(gcc -print-file-name=libasan.so)")
