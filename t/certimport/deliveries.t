@@ -158,7 +158,7 @@ CertimportDeliveryInterval 100ms
 CertimportDeliveryBatch 10
 LogLevel info
 CONF
-system('/usr/sbin/apache2', '-f', "$node2/httpd.conf", '-k', 'start') == 0 or die 'node 2 did not start';
+system(httpd_bin(), '-f', "$node2/httpd.conf", '-k', 'start') == 0 or die 'node 2 did not start';
 ok ci_wait(10, sub { -s "$node2/error_log" && `cat $node2/error_log` =~ /CI00026/ }), 'a second node delivers';
 my $many = ci_policy(externalSystems => [ $ok_sys->{name} ]);
 my @more = map { import_under($many) } 1 .. 60;
@@ -172,7 +172,7 @@ my $att = attempts();
 my @dupes = grep { my $id = $_; (grep { $_->[2] =~ /^2/ } @{ $att->{$id} }) != 1 }
     map { row($_, $ok_sys->{id})->[0] } @more;
 is scalar @dupes, 0, 'each received exactly once, whichever node sent it';
-system('/usr/sbin/apache2', '-f', "$node2/httpd.conf", '-k', 'stop');
+system(httpd_bin(), '-f', "$node2/httpd.conf", '-k', 'stop');
 ci_wait(10, sub { !-e "$node2/httpd.pid" });
 
 # the systems made here notify nobody once this test is over (later tests add IdP

@@ -28,7 +28,7 @@ CertimportMappingDir $dir
 CertimportDelivery Off
 CONF
     my $pid = fork // die;
-    if (!$pid) { exec('/usr/sbin/apache2', '-f', "$conf/httpd.conf", '-DFOREGROUND') or exit 127 }
+    if (!$pid) { exec(httpd_bin(), '-f', "$conf/httpd.conf", '-DFOREGROUND') or exit 127 }
     my $stopped = 0;
     eval {
         local $SIG{ALRM} = sub { die "timeout\n" };

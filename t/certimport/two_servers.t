@@ -73,7 +73,7 @@ CONF
         qq{CustomLog "$conf/access_log" second_access\n};
 }
 my ($port) = do { open(my $f, '<', "$conf/httpd.conf") or die; local $/; <$f> } =~ /Listen 127\.0\.0\.1:(\d+)/;
-system('/usr/sbin/apache2', '-f', "$conf/httpd.conf", '-k', 'start') == 0 or die 'the second server did not start';
+system(httpd_bin(), '-f', "$conf/httpd.conf", '-k', 'start') == 0 or die 'the second server did not start';
 ok ci_wait(10, sub { IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 1) }),
     'the second server listens';
 my $second = "http://127.0.0.1:$port";
@@ -154,6 +154,6 @@ is $imports_after, $imports_before, 'which saw no import request at all';
 ok access_log() =~ m{^POST /web\.oauth2/connect/token 401 }m, '... only token requests it refused (401)';
 api(DELETE => "/idtrust/v1/external-systems/$_->{id}") for $sys, $bad;
 
-system('/usr/sbin/apache2', '-f', "$conf/httpd.conf", '-k', 'stop');
+system(httpd_bin(), '-f', "$conf/httpd.conf", '-k', 'stop');
 ci_wait(10, sub { !-e "$conf/httpd.pid" });
 system('dropdb', '-h', $ENV{IDTRUST_PG_SOCKET}, $db);

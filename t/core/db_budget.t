@@ -112,7 +112,7 @@ MaxSpareThreads 100
 $extra
 CONF
     my $pid = fork // die;
-    if (!$pid) { exec('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-DFOREGROUND') or exit 127 }
+    if (!$pid) { exec(httpd_bin(), '-f', "$dir/httpd.conf", '-DFOREGROUND') or exit 127 }
     # the event MPM forks its StartServers children at once: when the first check is in the
     # log, the others have run their child_init too, or will within moments
     my $text = '';

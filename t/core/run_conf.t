@@ -39,7 +39,7 @@ ok t_cmp($lines[-1], qr{^IncludeOptional "\Q$var\E/conf\.d/\*\.conf"$}, 'which i
 open($fh, '>', "$var/conf.d/public-url.conf") or die;
 print $fh "IdstorePublicURL https://override.example.test\n";
 close $fh;
-$out = `/usr/sbin/apache2 -t -D DUMP_INCLUDES -f $var/httpd.conf 2>&1`;
+$out = `@{[httpd_bin()]} -t -D DUMP_INCLUDES -f $var/httpd.conf 2>&1`;
 my @incs = $out =~ /^\s*\(\d+\)\s+(\S+)/mg;
 ok t_cmp($incs[-1], "$var/conf.d/public-url.conf", 'conf.d is read after the generated settings')
     or diag $out;
@@ -48,7 +48,7 @@ ok t_cmp(-s "$var/conf.d/public-url.conf" ? 1 : 0, 1, 'conf.d is kept when httpd
 open($fh, '>', "$var/conf.d/typo.conf") or die;
 print $fh "IdstorePublicURI https://typo.example.test\n";
 close $fh;
-$out = `/usr/sbin/apache2 -t -f $var/httpd.conf 2>&1`;
+$out = `@{[httpd_bin()]} -t -f $var/httpd.conf 2>&1`;
 ok t_cmp($? != 0 && $out =~ m{typo\.conf.*\n.*IdstorePublicURI}, 1, 'a directive httpd does not know in conf.d fails apache2 -t, naming the file');
 
 # fsync: on for the cluster of scripts/run, off when asked (scripts/test, scripts/bench)

@@ -35,7 +35,7 @@ sub write_conf {
 # apache2 -t on a minimal configuration plus $extra: (exit status, what it printed).
 sub configtest {
     my $dir = write_conf(@_);
-    my $out = `/usr/sbin/apache2 -t -f $dir/httpd.conf 2>&1`;
+    my $out = `@{[httpd_bin()]} -t -f $dir/httpd.conf 2>&1`;
     return ($? >> 8, $out);
 }
 
@@ -45,7 +45,7 @@ sub start_httpd {
     my $dir = write_conf(@_);
     # httpd exits by itself; the alarm only keeps a regression from hanging the suite
     my $pid = fork // die;
-    if (!$pid) { exec('/usr/sbin/apache2', '-f', "$dir/httpd.conf", '-DFOREGROUND') or exit 127 }
+    if (!$pid) { exec(httpd_bin(), '-f', "$dir/httpd.conf", '-DFOREGROUND') or exit 127 }
     my $stopped = 0;
     eval {
         local $SIG{ALRM} = sub { die "timeout\n" };

@@ -296,7 +296,12 @@ sub openssl_in {
 1;
 
 # ---- a small httpd of a test's own (t/core/schema_check.t, db_budget.t) ----
-push @EXPORT, qw(small_httpd_conf);
+push @EXPORT, qw(small_httpd_conf httpd_bin);
+
+# The httpd a test starts or checks a configuration with. Under the sanitizers
+# (scripts/test with IDTRUST_SANITIZE=1) IDTRUST_HTTPD is the apache2 that preloads the
+# ASan runtime, without which the instrumented modules do not load.
+sub httpd_bin { $ENV{IDTRUST_HTTPD} || '/usr/sbin/apache2' }
 
 # Writes httpd.conf into a fresh directory (returned): a server on a free loopback port
 # with the event MPM, mod_authz_core, mod_dbd, mod_socache_shmcb and the built idtrust
@@ -306,7 +311,10 @@ sub small_httpd_conf {
     require IO::Socket::INET;
     my $top = Apache::Test::vars('serverroot') . '/..';
     my $port = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0)->sockport;
-    my $dir = File::Temp::tempdir(CLEANUP => 1);
+    # under the sanitizers the directory is kept with the reports, for its error_log: UBSan
+    # writes its message there (scripts/test scans it)
+    my $san = $ENV{IDTRUST_SANITIZE_DIR};
+    my $dir = $san ? File::Temp::tempdir('httpd-XXXXXX', DIR => $san) : File::Temp::tempdir(CLEANUP => 1);
     my $mods = '/usr/lib/apache2/modules';
     open(my $fh, '>', "$dir/httpd.conf") or die "$dir/httpd.conf: $!";
     print $fh <<"CONF";
