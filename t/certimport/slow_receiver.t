@@ -115,7 +115,7 @@ CertimportDeliveryBatch 100
 CertimportRetry 5 10 30
 LogLevel info
 CONF
-system('/usr/sbin/apache2', '-f', "$conf/httpd.conf", '-k', 'start') == 0 or die 'the delivering server did not start';
+system(httpd_bin(), '-f', "$conf/httpd.conf", '-k', 'start') == 0 or die 'the delivering server did not start';
 ok ci_wait(10, sub { -s "$conf/error_log" && `cat $conf/error_log` =~ /CI00026/ }), 'the delivering server runs';
 
 # the systems, and one certificate many times over (the inventory's rows; the outbox rows
@@ -224,7 +224,7 @@ my @ids = split /\n/, psql2('SELECT id FROM idtrust.ci_outbox');
 is scalar(grep { ($ok{$_} // 0) != 1 } @ids), 0, 'the receiver got each exactly once';
 unlike `cat $conf/error_log`, qr/exit signal|AH00052|AddressSanitizer/, 'no process of the delivering server crashed';
 
-system('/usr/sbin/apache2', '-f', "$conf/httpd.conf", '-k', 'stop');
+system(httpd_bin(), '-f', "$conf/httpd.conf", '-k', 'stop');
 ci_wait(10, sub { !-e "$conf/httpd.pid" });
 kill 'TERM', $silent_pid;
 waitpid($silent_pid, 0);
