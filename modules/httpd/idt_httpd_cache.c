@@ -16,7 +16,7 @@
  * thousand keys of multi-megabyte answers fill a child's memory. A larger answer is
  * served from the repository each time (its cost is linear in its size). */
 #define IDT_CACHE_MAX_BYTES (16 * 1024 * 1024)
-#define IDT_CACHE_MAX_ENTRY (1024 * 1024)
+#define IDT_CACHE_MAX_ENTRY (2 * 1024 * 1024)
 
 typedef struct shared {
     apr_uint32_t global;

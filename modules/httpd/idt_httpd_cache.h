@@ -39,7 +39,7 @@ idt_cache_stamp idt_cache_stamp_of(idt_cache *c, const char *scope);
 const char *idt_cache_get(idt_cache *c, const char *key, apr_pool_t *p);
 
 /* Remembers body under key, as read with stamp. Each process keeps at most max_entries
- * entries and 16 MiB per API, and no answer over 1 MiB (served from the repository each
+ * entries and 16 MiB per API, and no answer over 2 MiB (served from the repository each
  * time); past either bound the process's entries start over. */
 void idt_cache_put(idt_cache *c, const char *key, idt_cache_stamp stamp, const char *body);
 
