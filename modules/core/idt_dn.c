@@ -143,8 +143,7 @@ idt_error *idt_dn_key(apr_pool_t *p, const char *dn, const char **key)
     idt_error *e;
 
     *key = NULL;
-    if ((e = idt_text_check(p, "a DN", dn, n, IDT_TEXT_LINES | IDT_TEXT_ANY_FORM)))
-        return e;
+    if ((e = idt_text_check(p, "a DN", dn, n, IDT_TEXT_LINES | IDT_TEXT_ANY_FORM))) return e;
     for (i = 0; i < n; i++) {
         if (dn[i] == '\\')
             i++;

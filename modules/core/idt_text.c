@@ -206,8 +206,8 @@ idt_error *idt_text_check(apr_pool_t *p, const char *what, const char *text, apr
         if (cp == 0) return idt_err(p, IDT_E_BAD_REQUEST, "%s must not contain a NUL", what);
         if ((cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) &&
             !((flags & IDT_TEXT_LINES) && (cp == '\t' || cp == '\n' || cp == '\r')))
-            return idt_err(p, IDT_E_BAD_REQUEST,
-                           "%s must not contain control characters (U+%04lX)", what, cp);
+            return idt_err(p, IDT_E_BAD_REQUEST, "%s must not contain control characters (U+%04lX)",
+                           what, cp);
         if ((cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) == 0xfffe)
             return idt_err(p, IDT_E_BAD_REQUEST,
                            "%s must not contain the Unicode non-character U+%04lX", what, cp);

@@ -40,7 +40,7 @@ int idt_text_blank(const char *s);
 int idt_text_is_utf8(const char *text);
 
 /* What idt_text_check allows beyond printable text. */
-#define IDT_TEXT_LINES 0x1 /* tab, line feed and carriage return (multi-line values, PEM) */
+#define IDT_TEXT_LINES 0x1    /* tab, line feed and carriage return (multi-line values, PEM) */
 #define IDT_TEXT_ANY_FORM 0x2 /* any normalization form: the caller normalizes (idt_text_nfc) */
 
 /* The one judgement of decoded text that reaches a comparison, a key or a column, whichever
@@ -49,10 +49,10 @@ int idt_text_is_utf8(const char *text);
  * IDT_TEXT_LINES, tab, LF and CR are allowed), no Unicode non-character (U+FDD0..U+FDEF
  * and U+xFFFE, U+xFFFF of every plane: XML 1.0 cannot carry U+FFFE and U+FFFF, so a name
  * holding one would make every XML answer naming it malformed), and (unless
- * IDT_TEXT_ANY_FORM) is in Unicode normalization form C (so "K" and the Kelvin sign, or a precomposed and a decomposed "e
- * acute", cannot name two different objects that look the same). Else IDT_E_BAD_REQUEST
- * naming what (e.g. "query parameter actor") and the first offending character by code
- * point; the message never quotes the text. */
+ * IDT_TEXT_ANY_FORM) is in Unicode normalization form C (so "K" and the Kelvin sign, or a
+ * precomposed and a decomposed "e acute", cannot name two different objects that look the same).
+ * Else IDT_E_BAD_REQUEST naming what (e.g. "query parameter actor") and the first offending
+ * character by code point; the message never quotes the text. */
 idt_error *idt_text_check(apr_pool_t *p, const char *what, const char *text, apr_size_t len,
                           int flags);
 

@@ -29,8 +29,8 @@ struct idt_cache {
     apr_pool_t *pool; /* the entries; cleared when full */
     apr_hash_t *entries;
     apr_thread_mutex_t *lock;
-    int stored;         /* entries made since the pool was cleared */
-    apr_size_t bytes;   /* what they took of the pool (replaced ones included) */
+    int stored;       /* entries made since the pool was cleared */
+    apr_size_t bytes; /* what they took of the pool (replaced ones included) */
     volatile apr_uint32_t usable;
 };
 

@@ -48,8 +48,9 @@ idt_error *idt_params_parse(apr_pool_t *p, const char *text, const idt_params_sp
         if (!(spec->flags & IDT_PARAMS_REPEAT) && apr_table_get(t, known))
             return idt_err(p, IDT_E_BAD_REQUEST, "%s parameter %s is given twice", what, known);
         if (strlen(value) > spec->max_value)
-            return idt_err(p, IDT_E_BAD_REQUEST, "%s parameter %s is longer than %" APR_SIZE_T_FMT
-                           " bytes", what, known, spec->max_value);
+            return idt_err(p, IDT_E_BAD_REQUEST,
+                           "%s parameter %s is longer than %" APR_SIZE_T_FMT " bytes", what, known,
+                           spec->max_value);
         if ((e = idt_text_check(p, apr_pstrcat(p, what, " parameter ", known, NULL), value,
                                 strlen(value),
                                 (spec->flags & IDT_PARAMS_LINES) ? IDT_TEXT_LINES : 0)))

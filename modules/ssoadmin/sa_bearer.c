@@ -1,5 +1,6 @@
 #include "sa_bearer.h"
 
+#include <apr_atomic.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <apr_thread_rwlock.h>
@@ -197,6 +198,17 @@ static void challenge(request_rec *r, const char *error, const char *desc)
     apr_table_setn(r->err_headers_out, "WWW-Authenticate", h);
 }
 
+/* The second (since the epoch) of the last look at the keys for a token naming a key the
+ * ring does not hold; one such look a second per process. */
+static volatile apr_uint32_t refreshed_at;
+
+static int refresh_allowed(void)
+{
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now()),
+                 last = apr_atomic_read32(&refreshed_at);
+    return last != now && apr_atomic_cas32(&refreshed_at, now, last) == last;
+}
+
 static int bearer_authn(request_rec *r)
 {
     APR_OPTIONAL_FN_TYPE(idtrust_secret) *get_secret = APR_RETRIEVE_OPTIONAL_FN(idtrust_secret);
@@ -238,6 +250,18 @@ static int bearer_authn(request_rec *r)
     if (!(jwt = remembered(r, key, klen, ring))) {
         e = idt_jwt_verify(r->pool, sa_ring_keyset(ring), tok, len, &x, &jwt, &why);
         if (!e) remember(key, klen, ring, jwt);
+    }
+    if (e && why == IDT_JWT_KID && refresh_allowed()) {
+        /* A key another process has just made (the token endpoint's first signing key, a
+         * rotation) signed this token and the notification of it is still on its way:
+         * look at the keys once more. At most once a second per process, so that tokens
+         * naming made-up keys cannot make every request read and decode the keys. */
+        sa_ring *fresh;
+        if (!sa_ring_fresh(r, NULL, get_secret ? get_secret(r->server) : NULL, &fresh)) {
+            ring = fresh;
+            if (!(e = idt_jwt_verify(r->pool, sa_ring_keyset(ring), tok, len, &x, &jwt, &why)))
+                remember(key, klen, ring, jwt);
+        }
     }
     if (!e && !sa_ring_verifies(ring, jwt->kid, apr_time_now(), x.leeway))
         e = idt_err(r->pool, IDT_E_UNAUTHORIZED, "the token's key is not valid now");

@@ -84,7 +84,8 @@ int main(void)
         ok(CHECK("caf\xc3\xa9 \xf0\x9f\x98\x80", 0) == NULL, "composed letters and emoji pass");
         ok(CHECK("", 0) == NULL, "empty passes (blank is judged elsewhere)");
         e = idt_text_check(q, "name", nul, sizeof(nul) - 1, 0);
-        ok(e && e->status == 400 && strstr(e->msg, "NUL"), "a NUL is refused (%s)", e ? e->msg : "-");
+        ok(e && e->status == 400 && strstr(e->msg, "NUL"), "a NUL is refused (%s)",
+           e ? e->msg : "-");
         e = CHECK("a\x01", 0);
         ok(e && strstr(e->msg, "control characters (U+0001)"), "C0 (%s)", e ? e->msg : "-");
         ok(CHECK("a\x7f", 0) != NULL, "DEL is refused");
@@ -105,7 +106,8 @@ int main(void)
         e = CHECK("cafe\xcc\x81", 0);
         ok(e && strstr(e->msg, "NFC"), "a decomposed letter is refused (%s)", e ? e->msg : "-");
         ok(CHECK("\xe2\x84\xaa", 0) != NULL, "the Kelvin sign is refused (NFC makes it K)");
-        ok(CHECK("cafe\xcc\x81", IDT_TEXT_ANY_FORM) == NULL, "IDT_TEXT_ANY_FORM lets any form through");
+        ok(CHECK("cafe\xcc\x81", IDT_TEXT_ANY_FORM) == NULL,
+           "IDT_TEXT_ANY_FORM lets any form through");
         e = CHECK("secret\x01", 0);
         ok(e && !strstr(e->msg, "secret"), "the message never quotes the text");
         ok(!strcmp(idt_text_nfc(q, "cafe\xcc\x81", 6), "caf\xc3\xa9"), "idt_text_nfc composes");
