@@ -75,38 +75,6 @@ int idt_text_blank(const char *s)
     return 1;
 }
 
-int idt_text_is_utf8(const char *text)
-{
-    const unsigned char *s = (const unsigned char *)text;
-
-    while (*s) {
-        unsigned char c = *s;
-        int n, i;
-        unsigned long cp;
-        if (c < 0x80) {
-            s++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf)
-            n = 1, cp = c & 0x1f;
-        else if (c >= 0xe0 && c <= 0xef)
-            n = 2, cp = c & 0x0f;
-        else if (c >= 0xf0 && c <= 0xf4)
-            n = 3, cp = c & 0x07;
-        else
-            return 0;
-        for (i = 1; i <= n; i++) {
-            if ((s[i] & 0xc0) != 0x80) return 0;
-            cp = (cp << 6) | (s[i] & 0x3f);
-        }
-        if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return 0;
-        s += n + 1;
-    }
-    return 1;
-}
-
 /* The code point at s (n bytes left), its length in *len; -1 when it is not UTF-8. */
 static long utf8_next(const unsigned char *s, apr_size_t n, int *len)
 {
@@ -133,6 +101,20 @@ static long utf8_next(const unsigned char *s, apr_size_t n, int *len)
         return -1;
     *len = k + 1;
     return cp;
+}
+
+int idt_text_is_utf8(const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    apr_size_t n = strlen(text);
+    int len;
+
+    while (n) {
+        if (utf8_next(s, n, &len) < 0) return 0;
+        s += len;
+        n -= (apr_size_t)len;
+    }
+    return 1;
 }
 
 /* ICU's NFC instance: a process-wide singleton ICU owns (never freed by us). */

@@ -37,17 +37,8 @@ my $bound = 32;    # CI_SYSTEM_INFLIGHT, modules/certimport/ci_deliver.h
 
 # the database of the test's own delivering server
 my $db = "idtrust_slow_$$";
-my $conninfo = "host=$ENV{IDTRUST_PG_SOCKET} dbname=$db";
-system('createdb', '-h', $ENV{IDTRUST_PG_SOCKET}, $db) == 0 or die "createdb failed\n";
-system("$top/scripts/migrate '$conninfo' >/dev/null 2>&1") == 0 or die "migrate failed\n";
-sub psql2 {
-    my $sql = shift;
-    open(my $fh, '-|', 'psql', $conninfo, '-Atq', '-c', $sql) or die;
-    local $/;
-    my $o = <$fh> // '';
-    $o =~ s/\s+\z//;
-    return $o;
-}
+my ($conninfo, $psql2) = own_database($db);
+sub psql2 { $psql2->(@_) }
 
 # The silent server: accepts, reads the request line, never answers; logs "open PATH"
 # when a request line came and "close PATH" when the client gave up on it.

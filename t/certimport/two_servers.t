@@ -21,17 +21,8 @@ plan tests => 21, need { 'IDTRUST_PG_SOCKET set by scripts/test' => defined $ENV
 my $top = Apache::Test::vars('serverroot') . '/..';
 my $uniq = "$$-" . int(rand(1e6));
 my $db = "idtrust_second_$$";
-my $conninfo = "host=$ENV{IDTRUST_PG_SOCKET} dbname=$db";
-system('createdb', '-h', $ENV{IDTRUST_PG_SOCKET}, $db) == 0 or die "createdb failed\n";
-system("$top/scripts/migrate '$conninfo' >/dev/null 2>&1") == 0 or die "migrate failed\n";
-sub psql2 {
-    my $sql = shift;
-    open(my $fh, '-|', 'psql', $conninfo, '-Atq', '-c', $sql) or die;
-    local $/;
-    my $o = <$fh> // '';
-    $o =~ s/\s+\z//;
-    return $o;
-}
+my ($conninfo, $psql2) = own_database($db);
+sub psql2 { $psql2->(@_) }
 my $target_oid = "2.16.840.1.113730.$$.1";
 psql2("INSERT INTO idtrust.ci_policy (name, object_id) VALUES ('Unmanaged Imported', '$target_oid')");
 

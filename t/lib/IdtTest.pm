@@ -295,6 +295,28 @@ sub openssl_in {
 
 1;
 
+# ---- a repository of a test's own (a second server's: two_servers.t, slow_receiver.t) ----
+push @EXPORT, qw(own_database);
+
+# Creates and migrates database $name on the suite's PostgreSQL; returns its conninfo and a
+# function that runs SQL on it as psql() does on the suite's.
+sub own_database {
+    my $name = shift;
+    my $top = Apache::Test::vars('serverroot') . '/..';
+    my $conninfo = "host=$ENV{IDTRUST_PG_SOCKET} dbname=$name";
+    system('createdb', '-h', $ENV{IDTRUST_PG_SOCKET}, $name) == 0 or die "createdb failed\n";
+    system("$top/scripts/migrate '$conninfo' >/dev/null 2>&1") == 0 or die "migrate failed\n";
+    my $run = sub {
+        my $sql = shift;
+        open(my $fh, '-|', 'psql', $conninfo, '-Atq', '-c', $sql) or die "psql: $!";
+        local $/;
+        my $o = <$fh> // '';
+        $o =~ s/\s+\z//;
+        return $o;
+    };
+    return ($conninfo, $run);
+}
+
 # ---- a small httpd of a test's own (t/core/schema_check.t, db_budget.t) ----
 push @EXPORT, qw(small_httpd_conf httpd_bin);
 
