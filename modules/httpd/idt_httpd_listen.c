@@ -11,7 +11,7 @@ void idt_httpd_listen_start(server_rec *s, apr_pool_t *pchild, const char *chann
 
     if (!listen) {
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
-                     "IT00032: no change listener (mod_idtrust is not loaded); reads bypass "
+                     "IT00086: no change listener (mod_idtrust is not loaded); reads bypass "
                      "the cache");
         return;
     }

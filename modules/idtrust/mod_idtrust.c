@@ -141,7 +141,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
     const char *err = idt_httpd_db_init();
 
     if (err) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "IT00001: %s", err);
+        ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "IT00082: %s", err);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     for (vs = s; vs; vs = vs->next) {
@@ -149,7 +149,7 @@ static int post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, s
         idt_error *e;
         if (!c->secret_file) continue;
         if ((e = idt_secret_load(pconf, c->secret_file, &c->secret))) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, vs, "IT00002: IdtrustSecretKeyFile: %s",
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, vs, "IT00084: IdtrustSecretKeyFile: %s",
                          e->msg);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -201,7 +201,7 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, 
         }
         if (driver && strcmp(driver, "pgsql")) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, vs,
-                         "IT00004: DBDriver %s: mod_idtrust needs DBDriver pgsql (its queries "
+                         "IT00085: DBDriver %s: mod_idtrust needs DBDriver pgsql (its queries "
                          "are PostgreSQL's); set DBDriver pgsql (docs/operations.md)",
                          driver);
             rv = HTTP_INTERNAL_SERVER_ERROR;
@@ -216,7 +216,7 @@ static int check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, 
                          c->secret_file, c->secret_file);
             rv = HTTP_INTERNAL_SERVER_ERROR;
         } else if ((e = idt_secret_load(ptemp, c->secret_file, &secret))) {
-            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "IT00002: IdtrustSecretKeyFile: %s", e->msg);
+            ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "IT00083: IdtrustSecretKeyFile: %s", e->msg);
             rv = HTTP_INTERNAL_SERVER_ERROR;
         }
     }
